@@ -1,0 +1,20 @@
+//! The only source of the schema. One concern per file, applied in order.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_create_districts;
+mod m20261127_000002_create_users;
+mod m20261127_000003_create_merchants;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261127_000001_create_districts::Migration),
+            Box::new(m20261127_000002_create_users::Migration),
+            Box::new(m20261127_000003_create_merchants::Migration),
+        ]
+    }
+}

@@ -1,0 +1,154 @@
+use actix_web::{HttpRequest, get, post, put, web};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::{DevLoginRequest, LoginResponse, MeView, PhoneBindRequest, SetRolesRequest, WechatLoginRequest};
+use super::extract::{AdminUser, AuthUser};
+use super::service;
+use crate::error::{AppError, AppResult, ErrorBody, codes};
+use crate::rate_limit::client_ip;
+use crate::state::AppState;
+use crate::validation::is_mainland_mobile;
+
+async fn limit_logins(state: &AppState, req: &HttpRequest) -> AppResult<()> {
+    let ip = client_ip(req, state.config.trust_forwarded_for);
+    state.login_limiter.hit(&ip).await
+}
+
+/// Logs in with a `wx.login` code, creating the user on first login.
+#[utoipa::path(
+    tag = "identity",
+    request_body = WechatLoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, description = "malformed body", body = ErrorBody),
+        (status = 401, description = "`wechat_code_invalid`", body = ErrorBody),
+        (status = 403, description = "`wechat_user_blocked`", body = ErrorBody),
+        (status = 422, description = "`validation_failed`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`", body = ErrorBody),
+        (status = 502, description = "`upstream_unavailable` / `upstream_error`", body = ErrorBody),
+        (status = 503, description = "`wechat_not_configured`", body = ErrorBody),
+    )
+)]
+#[post("/auth/wechat/login")]
+pub async fn wechat_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<WechatLoginRequest>,
+) -> AppResult<web::Json<LoginResponse>> {
+    limit_logins(&state, &req).await?;
+    body.validate()?;
+    let session = state.wechat.code_to_session(&body.code).await?;
+    Ok(web::Json(service::login(&state, &session.openid, session.unionid).await?))
+}
+
+/// Logs in as any openid without WeChat. Exists only when dev login is on.
+#[utoipa::path(
+    tag = "identity",
+    request_body = DevLoginRequest,
+    responses(
+        (status = 200, body = LoginResponse),
+        (status = 400, body = ErrorBody),
+        (status = 404, description = "dev login is disabled", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody),
+    )
+)]
+#[post("/auth/dev/login")]
+pub async fn dev_login(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    body: web::Json<DevLoginRequest>,
+) -> AppResult<web::Json<LoginResponse>> {
+    if !state.config.dev_login {
+        return Err(AppError::not_found("请求的资源不存在"));
+    }
+    limit_logins(&state, &req).await?;
+    body.validate()?;
+    Ok(web::Json(service::login(&state, &body.openid, None).await?))
+}
+
+/// The caller's profile, roles, merchants and handler districts.
+#[utoipa::path(
+    tag = "identity",
+    security(("bearer" = [])),
+    responses((status = 200, body = MeView), (status = 401, body = ErrorBody))
+)]
+#[get("/me")]
+pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<MeView>> {
+    Ok(web::Json(service::me(&state, user.user_id).await?))
+}
+
+/// Binds the phone number WeChat vouches for (`getPhoneNumber` button code).
+#[utoipa::path(
+    tag = "identity",
+    security(("bearer" = [])),
+    request_body = PhoneBindRequest,
+    responses(
+        (status = 200, body = MeView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "`validation_failed` or `wechat_code_invalid`", body = ErrorBody),
+        (status = 502, body = ErrorBody),
+        (status = 503, body = ErrorBody),
+    )
+)]
+#[post("/me/phone")]
+pub async fn bind_phone(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<PhoneBindRequest>,
+) -> AppResult<web::Json<MeView>> {
+    body.validate()?;
+    let info = state.wechat.phone_number(&body.code).await.map_err(|e| {
+        // A bad phone code is the client's input, not a failed login: 422, so
+        // the app does not log the user out.
+        if matches!(e.errcode(), Some(40029) | Some(40163)) {
+            AppError::new(
+                actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+                codes::WECHAT_CODE_INVALID,
+                "手机号授权码无效或已使用",
+            )
+        } else {
+            e.into()
+        }
+    })?;
+    if info.country_code != "86" || !is_mainland_mobile(&info.pure_phone_number) {
+        return Err(AppError::invalid_field("code", "not_a_mainland_mobile"));
+    }
+    Ok(web::Json(service::bind_phone(&state, user.user_id, info.pure_phone_number).await?))
+}
+
+/// Sets a user's granted roles and handler districts.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "user id")),
+    request_body = SetRolesRequest,
+    responses(
+        (status = 200, body = MeView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[put("/admin/users/{id}/roles")]
+pub async fn set_roles(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<Uuid>,
+    body: web::Json<SetRolesRequest>,
+) -> AppResult<web::Json<MeView>> {
+    body.validate()?;
+    let view = service::set_roles(
+        &state,
+        admin.user_id,
+        id.into_inner(),
+        &body.roles,
+        &body.handler_districts,
+    )
+    .await?;
+    Ok(web::Json(view))
+}

@@ -1,0 +1,12 @@
+//! Identity: WeChat and dev login, session tokens, roles, `/me`.
+
+pub mod dto;
+pub mod extract;
+mod handlers;
+pub mod jwt;
+pub mod principal;
+pub mod routes;
+pub mod service;
+
+pub use extract::{AdminUser, AuthUser, HandlerUser, MerchantUser};
+pub use principal::{Principal, Role};

@@ -1,0 +1,11 @@
+use utoipa_actix_web::service_config::ServiceConfig;
+
+use super::handlers;
+
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(handlers::wechat_login)
+        .service(handlers::dev_login)
+        .service(handlers::me)
+        .service(handlers::bind_phone)
+        .service(handlers::set_roles);
+}

@@ -1,0 +1,297 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{handler_district, merchant, merchant_staff, user, user_role};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::dto::{LoginResponse, MeView};
+use super::principal::{Principal, Role};
+use crate::districts;
+use crate::error::{AppError, AppResult, FieldErrors};
+use crate::merchants::MerchantStatus;
+use crate::state::AppState;
+
+const DEFAULT_NICKNAME: &str = "渝惠用户";
+
+/// Finds the user with this openid, creating them on first login. Safe when
+/// two logins of a new user race: the unique openid decides.
+pub async fn find_or_create_user(
+    db: &impl ConnectionTrait,
+    openid: &str,
+    unionid: Option<String>,
+    now: DateTime<Utc>,
+) -> AppResult<user::Model> {
+    let row = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        openid: Set(openid.to_owned()),
+        unionid: Set(unionid),
+        nickname: Set(DEFAULT_NICKNAME.to_owned()),
+        phone: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    user::Entity::insert(row)
+        .on_conflict_do_nothing_on([user::Column::Openid])
+        .exec(db)
+        .await?;
+    user::Entity::find()
+        .filter(user::Column::Openid.eq(openid))
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::internal("user vanished right after it was created"))
+}
+
+pub async fn load_principal(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Option<Principal>> {
+    if user::Entity::find_by_id(user_id).one(db).await?.is_none() {
+        return Ok(None);
+    }
+    let granted: Vec<Role> = user_role::Entity::find()
+        .filter(user_role::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .iter()
+        .filter_map(|r| Role::parse(&r.role))
+        .collect();
+    let mut handler_districts: Vec<String> = handler_district::Entity::find()
+        .filter(handler_district::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| d.district_code)
+        .collect();
+    handler_districts.sort();
+    let staff_of: Vec<Uuid> = merchant_staff::Entity::find()
+        .filter(merchant_staff::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|s| s.merchant_id)
+        .collect();
+    let mut merchant_ids: Vec<Uuid> = if staff_of.is_empty() {
+        Vec::new()
+    } else {
+        merchant::Entity::find()
+            .filter(merchant::Column::Id.is_in(staff_of))
+            .filter(merchant::Column::Status.eq(MerchantStatus::Approved.as_str()))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| m.id)
+            .collect()
+    };
+    merchant_ids.sort();
+    Ok(Some(Principal::new(user_id, &granted, merchant_ids, handler_districts)))
+}
+
+/// The caller's principal, from a short-lived per-instance cache. Role
+/// changes made on this instance invalidate it at once; other instances see
+/// them within the cache TTL.
+pub async fn principal(state: &AppState, user_id: Uuid) -> AppResult<Option<Arc<Principal>>> {
+    if let Some(p) = state.principals.get(&user_id).await {
+        state.metrics.cache_lookup("principal", true);
+        return Ok(Some(p));
+    }
+    state.metrics.cache_lookup("principal", false);
+    let Some(p) = load_principal(&state.db, user_id).await? else {
+        return Ok(None);
+    };
+    let p = Arc::new(p);
+    state.principals.insert(user_id, p.clone()).await;
+    Ok(Some(p))
+}
+
+pub async fn me(state: &AppState, user_id: Uuid) -> AppResult<MeView> {
+    let user = user::Entity::find_by_id(user_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("用户不存在"))?;
+    let principal = principal(state, user_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("用户不存在"))?;
+    Ok(MeView::new(&user, &principal))
+}
+
+pub async fn login(state: &AppState, openid: &str, unionid: Option<String>) -> AppResult<LoginResponse> {
+    let now = state.clock.now();
+    let user = find_or_create_user(&state.db, openid, unionid, now).await?;
+    let (token, expires_at) = state.tokens.issue(user.id, now, state.config.token_ttl);
+    Ok(LoginResponse {
+        token,
+        expires_at,
+        user: me(state, user.id).await?,
+    })
+}
+
+pub async fn bind_phone(state: &AppState, user_id: Uuid, phone: String) -> AppResult<MeView> {
+    user::Entity::update_many()
+        .col_expr(user::Column::Phone, sea_orm::sea_query::Expr::value(phone))
+        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(state.clock.now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&state.db)
+        .await?;
+    me(state, user_id).await
+}
+
+/// The roles an admin may ask for, checked against the target's situation.
+pub fn check_role_request(
+    actor_id: Uuid,
+    target_id: Uuid,
+    target_is_merchant_staff: bool,
+    requested: &[String],
+    handler_districts: &[String],
+) -> Result<Vec<Role>, FieldErrors> {
+    let mut errors = FieldErrors::new();
+    let mut roles = Vec::new();
+    for name in requested {
+        match Role::parse(name) {
+            Some(role) => roles.push(role),
+            None => errors.entry("roles".into()).or_default().push("unknown_role".into()),
+        }
+    }
+    if roles.contains(&Role::Merchant) != target_is_merchant_staff {
+        errors
+            .entry("roles".into())
+            .or_default()
+            .push("merchant_follows_approval".into());
+    }
+    if actor_id == target_id && !roles.contains(&Role::Admin) {
+        errors
+            .entry("roles".into())
+            .or_default()
+            .push("cannot_remove_own_admin".into());
+    }
+    let handler = roles.contains(&Role::Handler);
+    if handler && handler_districts.is_empty() {
+        errors
+            .entry("handler_districts".into())
+            .or_default()
+            .push("required_for_handler".into());
+    }
+    if !handler && !handler_districts.is_empty() {
+        errors
+            .entry("handler_districts".into())
+            .or_default()
+            .push("only_for_handler".into());
+    }
+    if errors.is_empty() {
+        roles.retain(|r| matches!(r, Role::Handler | Role::Admin));
+        roles.sort();
+        roles.dedup();
+        Ok(roles)
+    } else {
+        Err(errors)
+    }
+}
+
+pub async fn set_roles(
+    state: &AppState,
+    actor_id: Uuid,
+    target_id: Uuid,
+    requested: &[String],
+    handler_districts: &[String],
+) -> AppResult<MeView> {
+    let current = load_principal(&state.db, target_id)
+        .await?
+        .ok_or_else(|| AppError::not_found("用户不存在"))?;
+    let mut districts_wanted = handler_districts.to_vec();
+    districts_wanted.sort();
+    districts_wanted.dedup();
+    let grants = check_role_request(
+        actor_id,
+        target_id,
+        current.has_role(Role::Merchant),
+        requested,
+        &districts_wanted,
+    )
+    .map_err(AppError::validation)?;
+    let today: NaiveDate = state.clock.now_local().date_naive();
+    let unknown = districts::service::not_in_force(&state.db, &districts_wanted, today).await?;
+    if !unknown.is_empty() {
+        return Err(AppError::invalid_field("handler_districts", "unknown_district")
+            .with_details(serde_json::json!({
+                "fields": { "handler_districts": ["unknown_district"] },
+                "unknown": unknown,
+            })));
+    }
+
+    let now = state.clock.now();
+    let txn = state.db.begin().await?;
+    user_role::Entity::delete_many()
+        .filter(user_role::Column::UserId.eq(target_id))
+        .exec(&txn)
+        .await?;
+    handler_district::Entity::delete_many()
+        .filter(handler_district::Column::UserId.eq(target_id))
+        .exec(&txn)
+        .await?;
+    if !grants.is_empty() {
+        user_role::Entity::insert_many(grants.iter().map(|role| user_role::ActiveModel {
+            user_id: Set(target_id),
+            role: Set(role.as_str().to_owned()),
+            granted_at: Set(now),
+            granted_by: Set(Some(actor_id)),
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    if !districts_wanted.is_empty() {
+        handler_district::Entity::insert_many(districts_wanted.iter().map(|code| {
+            handler_district::ActiveModel {
+                user_id: Set(target_id),
+                district_code: Set(code.clone()),
+            }
+        }))
+        .exec(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    state.principals.invalidate(&target_id).await;
+    tracing::info!(%actor_id, %target_id, roles = ?grants, "roles changed");
+    me(state, target_id).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &[&str]) -> Vec<String> {
+        v.iter().map(|x| x.to_string()).collect()
+    }
+
+    #[test]
+    fn handler_needs_districts_and_districts_need_handler() {
+        let admin = Uuid::now_v7();
+        let target = Uuid::now_v7();
+        let err = check_role_request(admin, target, false, &s(&["handler"]), &[]).unwrap_err();
+        assert_eq!(err["handler_districts"], vec!["required_for_handler"]);
+        let err = check_role_request(admin, target, false, &s(&[]), &s(&["500103"])).unwrap_err();
+        assert_eq!(err["handler_districts"], vec!["only_for_handler"]);
+        let ok = check_role_request(admin, target, false, &s(&["resident", "handler"]), &s(&["500103"]))
+            .unwrap();
+        assert_eq!(ok, vec![Role::Handler]);
+    }
+
+    #[test]
+    fn merchant_role_must_match_membership() {
+        let admin = Uuid::now_v7();
+        let target = Uuid::now_v7();
+        assert!(check_role_request(admin, target, false, &s(&["merchant"]), &[]).is_err());
+        assert!(check_role_request(admin, target, true, &s(&[]), &[]).is_err());
+        assert_eq!(
+            check_role_request(admin, target, true, &s(&["merchant", "admin"]), &[]).unwrap(),
+            vec![Role::Admin]
+        );
+    }
+
+    #[test]
+    fn admins_cannot_demote_themselves_and_unknown_roles_fail() {
+        let admin = Uuid::now_v7();
+        let err = check_role_request(admin, admin, false, &s(&["resident"]), &[]).unwrap_err();
+        assert_eq!(err["roles"], vec!["cannot_remove_own_admin"]);
+        let err = check_role_request(admin, Uuid::now_v7(), false, &s(&["king"]), &[]).unwrap_err();
+        assert_eq!(err["roles"], vec!["unknown_role"]);
+    }
+}

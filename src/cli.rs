@@ -1,0 +1,61 @@
+//! `yuhui [serve | migrate | seed]`.
+
+use crate::clock::Clock;
+use crate::config::Config;
+use crate::startup::Application;
+use crate::{db, seed, telemetry};
+
+const USAGE: &str = "usage: yuhui [serve | migrate | seed]
+
+  serve    (default) migrate, seed an empty database, serve the API
+  migrate  apply pending migrations and exit
+  seed     load seeds/ (idempotent) and exit
+
+Configuration comes from environment variables; see README.md.";
+
+pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
+    let command = args.get(1).map(String::as_str).unwrap_or("serve");
+    if matches!(command, "-h" | "--help" | "help") {
+        println!("{USAGE}");
+        return Ok(());
+    }
+    let config = Config::from_env()?;
+    telemetry::init_logging(config.log_format);
+    match command {
+        "serve" => serve(config).await,
+        "migrate" => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            println!("migrations applied");
+            Ok(())
+        }
+        "seed" => {
+            let db = db::connect(&config).await?;
+            db::migrate(&db).await?;
+            seed::load(&db, Clock::System.now()).await?;
+            println!("seed data loaded");
+            Ok(())
+        }
+        other => Err(format!("unknown command `{other}`\n\n{USAGE}").into()),
+    }
+}
+
+async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    tracing::info!(
+        environment = ?config.environment,
+        dev_login = config.dev_login,
+        database = if config.is_sqlite() { "sqlite" } else { "postgres" },
+        "starting"
+    );
+    let bind = config.bind.clone();
+    let app = Application::build(config).await?;
+    let host = bind.rsplit_once(':').map(|(h, _)| h).unwrap_or("127.0.0.1");
+    let base = format!("http://{host}:{}", app.port());
+    tracing::info!("serving on {base}");
+    println!("Yuhui is serving on {base}");
+    println!("  API docs:  {base}/docs/  (OpenAPI: {base}/api-docs/openapi.json)");
+    println!("  health:    {base}/health");
+    app.run_until_stopped().await?;
+    tracing::info!("stopped");
+    Ok(())
+}

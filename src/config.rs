@@ -1,0 +1,284 @@
+//! Typed configuration from environment variables. The variable names are a
+//! contract with deployment tooling; see README.md for the full list.
+
+use std::fmt;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A secret value: never printed, not even by `{:?}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret([redacted])")
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Environment {
+    Development,
+    Production,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Debug)]
+pub struct WechatConfig {
+    pub appid: Option<String>,
+    pub secret: Option<Secret>,
+    pub api_base: String,
+    pub timeout: Duration,
+}
+
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub database_url: String,
+    pub bind: String,
+    pub environment: Environment,
+    pub dev_login: bool,
+    pub jwt_secret: Secret,
+    pub token_ttl: Duration,
+    pub wechat: WechatConfig,
+    /// Logins allowed per client IP per minute.
+    pub login_rate_per_minute: u32,
+    /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
+    pub trust_forwarded_for: bool,
+    pub workers: Option<usize>,
+    pub db_max_connections: u32,
+    /// SQLite `synchronous=FULL` (default) or `NORMAL`: both survive a process
+    /// crash in WAL mode; FULL also survives a power loss.
+    pub sqlite_synchronous_full: bool,
+    pub seed_on_empty: bool,
+    pub json_limit_bytes: usize,
+    pub log_format: LogFormat,
+}
+
+/// Development-only signing key, refused in production.
+const DEV_JWT_SECRET: &str = "yuhui-development-secret-do-not-use-in-production";
+const MIN_PRODUCTION_SECRET_LEN: usize = 32;
+
+#[derive(Debug, thiserror::Error)]
+#[error("configuration error: {0}")]
+pub struct ConfigError(pub String);
+
+impl Config {
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    /// Builds the configuration from any variable source (tests pass a map).
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+
+        let environment = match get("YUHUI_ENV").as_deref() {
+            None | Some("development") | Some("dev") => Environment::Development,
+            Some("production") | Some("prod") => Environment::Production,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "YUHUI_ENV must be `development` or `production`, not `{other}`"
+                )));
+            }
+        };
+        let production = environment == Environment::Production;
+
+        let dev_login = match get("YUHUI_DEV_LOGIN") {
+            None => !production,
+            Some(v) => parse_bool("YUHUI_DEV_LOGIN", &v)?,
+        };
+        if production && dev_login {
+            return Err(ConfigError(
+                "YUHUI_DEV_LOGIN is on in production: dev login lets anyone act as any user; \
+                 unset it or set it to false"
+                    .into(),
+            ));
+        }
+
+        let jwt_secret = match get("JWT_SECRET") {
+            Some(s) => {
+                if production && s.len() < MIN_PRODUCTION_SECRET_LEN {
+                    return Err(ConfigError(format!(
+                        "JWT_SECRET must be at least {MIN_PRODUCTION_SECRET_LEN} characters in production"
+                    )));
+                }
+                Secret::new(s)
+            }
+            None if production => {
+                return Err(ConfigError(
+                    "JWT_SECRET is required in production (at least 32 random characters)".into(),
+                ));
+            }
+            None => Secret::new(DEV_JWT_SECRET),
+        };
+
+        let log_format = match get("YUHUI_LOG_FORMAT").as_deref() {
+            None if production => LogFormat::Json,
+            None | Some("text") => LogFormat::Text,
+            Some("json") => LogFormat::Json,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "YUHUI_LOG_FORMAT must be `text` or `json`, not `{other}`"
+                )));
+            }
+        };
+
+        let sqlite_synchronous_full = match get("YUHUI_SQLITE_SYNCHRONOUS").as_deref() {
+            None | Some("full") | Some("FULL") => true,
+            Some("normal") | Some("NORMAL") => false,
+            Some(other) => {
+                return Err(ConfigError(format!(
+                    "YUHUI_SQLITE_SYNCHRONOUS must be `full` or `normal`, not `{other}`"
+                )));
+            }
+        };
+
+        Ok(Self {
+            database_url: get("DATABASE_URL")
+                .unwrap_or_else(|| "sqlite://data/yuhui.db?mode=rwc".to_owned()),
+            bind: get("YUHUI_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            environment,
+            dev_login,
+            jwt_secret,
+            token_ttl: Duration::from_secs(
+                60 * parse_num::<u64>(&get, "YUHUI_TOKEN_TTL_MINUTES", 24 * 60)?,
+            ),
+            wechat: WechatConfig {
+                appid: get("WECHAT_APPID"),
+                secret: get("WECHAT_SECRET").map(Secret::new),
+                api_base: get("WECHAT_API_BASE")
+                    .unwrap_or_else(|| "https://api.weixin.qq.com".to_owned())
+                    .trim_end_matches('/')
+                    .to_owned(),
+                timeout: Duration::from_millis(parse_num(&get, "WECHAT_TIMEOUT_MS", 5_000)?),
+            },
+            login_rate_per_minute: parse_num(&get, "YUHUI_LOGIN_RATE_LIMIT", 30)?,
+            trust_forwarded_for: match get("YUHUI_TRUST_FORWARDED_FOR") {
+                None => false,
+                Some(v) => parse_bool("YUHUI_TRUST_FORWARDED_FOR", &v)?,
+            },
+            workers: match get("YUHUI_WORKERS") {
+                None => None,
+                Some(_) => Some(parse_num(&get, "YUHUI_WORKERS", 1)?),
+            },
+            db_max_connections: parse_num(&get, "YUHUI_DB_MAX_CONNECTIONS", 16)?,
+            sqlite_synchronous_full,
+            seed_on_empty: match get("YUHUI_SEED_ON_START") {
+                None => true,
+                Some(v) => parse_bool("YUHUI_SEED_ON_START", &v)?,
+            },
+            json_limit_bytes: parse_num(&get, "YUHUI_JSON_LIMIT_BYTES", 64 * 1024)?,
+            log_format,
+        })
+    }
+
+    pub fn is_production(&self) -> bool {
+        self.environment == Environment::Production
+    }
+
+    pub fn is_sqlite(&self) -> bool {
+        self.database_url.starts_with("sqlite:")
+    }
+}
+
+fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
+    match value.to_ascii_lowercase().as_str() {
+        "1" | "true" | "on" | "yes" => Ok(true),
+        "0" | "false" | "off" | "no" => Ok(false),
+        _ => Err(ConfigError(format!("{name} must be true or false, not `{value}`"))),
+    }
+}
+
+fn parse_num<T: FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(v) => v
+            .parse()
+            .map_err(|_| ConfigError(format!("{name} must be a number, not `{v}`"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn config(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> = vars
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn development_defaults_need_no_configuration() {
+        let c = config(&[]).unwrap();
+        assert_eq!(c.bind, "127.0.0.1:8080");
+        assert!(c.dev_login);
+        assert!(c.is_sqlite());
+        assert_eq!(c.wechat.api_base, "https://api.weixin.qq.com");
+    }
+
+    #[test]
+    fn production_refuses_dev_login() {
+        let err = config(&[
+            ("YUHUI_ENV", "production"),
+            ("YUHUI_DEV_LOGIN", "true"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap_err();
+        assert!(err.0.contains("YUHUI_DEV_LOGIN"));
+    }
+
+    #[test]
+    fn production_requires_a_long_jwt_secret() {
+        let err = config(&[("YUHUI_ENV", "production")]).unwrap_err();
+        assert!(err.0.contains("JWT_SECRET"));
+        let err = config(&[("YUHUI_ENV", "production"), ("JWT_SECRET", "short")]).unwrap_err();
+        assert!(err.0.contains("at least 32"));
+        let ok = config(&[
+            ("YUHUI_ENV", "production"),
+            ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+        ])
+        .unwrap();
+        assert!(!ok.dev_login);
+    }
+
+    #[test]
+    fn secrets_are_not_printed() {
+        let c = config(&[("JWT_SECRET", "super-secret-value"), ("WECHAT_SECRET", "wx-secret")])
+            .unwrap();
+        let printed = format!("{c:?}");
+        assert!(!printed.contains("super-secret-value"));
+        assert!(!printed.contains("wx-secret"));
+    }
+
+    #[test]
+    fn bad_values_are_reported_by_name() {
+        assert!(config(&[("YUHUI_ENV", "staging")]).unwrap_err().0.contains("YUHUI_ENV"));
+        assert!(
+            config(&[("YUHUI_LOGIN_RATE_LIMIT", "many")])
+                .unwrap_err()
+                .0
+                .contains("YUHUI_LOGIN_RATE_LIMIT")
+        );
+    }
+}

@@ -1,0 +1,77 @@
+//! Database connection and migrations, the same for SQLite and PostgreSQL.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+
+use crate::config::Config;
+
+pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
+    if config.is_sqlite() {
+        ensure_sqlite_directory(&config.database_url)
+            .map_err(|e| DbErr::Custom(format!("cannot create the SQLite directory: {e}")))?;
+    }
+    let mut options = ConnectOptions::new(config.database_url.clone());
+    options
+        .max_connections(config.db_max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(5))
+        .acquire_timeout(Duration::from_secs(10))
+        .sqlx_logging(false);
+    let synchronous = if config.sqlite_synchronous_full {
+        SqliteSynchronous::Full
+    } else {
+        SqliteSynchronous::Normal
+    };
+    // WAL lets readers run beside the one writer; the busy timeout makes a
+    // second writer wait for the lock instead of failing.
+    options.map_sqlx_sqlite_opts(move |o| {
+        o.journal_mode(SqliteJournalMode::Wal)
+            .synchronous(synchronous)
+            .busy_timeout(Duration::from_secs(10))
+            .foreign_keys(true)
+    });
+    Database::connect(options).await
+}
+
+pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
+    Migrator::up(db, None).await
+}
+
+/// `sqlite://data/yuhui.db?mode=rwc` → makes `data/` if it is missing.
+fn ensure_sqlite_directory(url: &str) -> std::io::Result<()> {
+    let Some(path) = sqlite_file_path(url) else {
+        return Ok(());
+    };
+    match std::path::Path::new(path).parent() {
+        Some(dir) if !dir.as_os_str().is_empty() => std::fs::create_dir_all(dir),
+        _ => Ok(()),
+    }
+}
+
+fn sqlite_file_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() || path.starts_with(":memory:") {
+        None
+    } else {
+        Some(path)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_file_path;
+
+    #[test]
+    fn finds_the_file_in_sqlite_urls() {
+        assert_eq!(sqlite_file_path("sqlite://data/yuhui.db?mode=rwc"), Some("data/yuhui.db"));
+        assert_eq!(sqlite_file_path("sqlite:///tmp/x.db"), Some("/tmp/x.db"));
+        assert_eq!(sqlite_file_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_file_path("postgres://localhost/db"), None);
+    }
+}

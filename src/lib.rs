@@ -1,0 +1,22 @@
+//! Yuhui (渝惠): the backend of a WeChat mini-program for Chongqing's
+//! consumption measures. See ARCHITECTURE.md for the map of this crate.
+
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod districts;
+pub mod error;
+pub mod merchants;
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
+pub mod pagination;
+pub mod rate_limit;
+pub mod seed;
+pub mod startup;
+pub mod state;
+pub mod telemetry;
+pub mod validation;
+pub mod wechat;

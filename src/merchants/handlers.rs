@@ -1,0 +1,148 @@
+use actix_web::{HttpResponse, get, post, web};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::MerchantStatus;
+use super::dto::{MerchantApplication, MerchantProfile, MerchantView, RejectRequest, ReviewQuery};
+use super::service;
+use crate::auth::{AdminUser, AuthUser};
+use crate::error::{AppError, AppResult, ErrorBody};
+use crate::pagination::{PageQuery, Paginated};
+use crate::state::AppState;
+
+/// Applies to register a merchant; an admin reviews it.
+#[utoipa::path(
+    tag = "merchants",
+    security(("bearer" = [])),
+    request_body = MerchantApplication,
+    responses(
+        (status = 201, body = MerchantView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "`uscc_taken`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (e.g. `uscc_checksum`, `unknown_district`)", body = ErrorBody),
+    )
+)]
+#[post("/merchants")]
+pub async fn apply(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    body: web::Json<MerchantApplication>,
+) -> AppResult<HttpResponse> {
+    let mut input = body.into_inner();
+    // Licences print the code in capitals; accept what people type.
+    input.uscc = input.uscc.trim().to_ascii_uppercase();
+    input.district_code = input.district_code.trim().to_owned();
+    input.contact_phone = input.contact_phone.trim().to_owned();
+    input.validate()?;
+    let created = service::apply(&state, user.user_id, input).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// The caller's own applications, newest first, with review results.
+#[utoipa::path(
+    tag = "merchants",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<MerchantView>), (status = 401, body = ErrorBody))
+)]
+#[get("/merchants/mine")]
+pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<Vec<MerchantView>>> {
+    Ok(web::Json(service::mine(&state.db, user.user_id).await?))
+}
+
+/// Public profile of an approved merchant.
+#[utoipa::path(
+    tag = "merchants",
+    params(("id" = Uuid, Path, description = "merchant id")),
+    responses(
+        (status = 200, body = MerchantProfile),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/merchants/{id}")]
+pub async fn profile(state: web::Data<AppState>, id: web::Path<Uuid>) -> AppResult<web::Json<MerchantProfile>> {
+    Ok(web::Json(service::public_profile(&state.db, id.into_inner()).await?))
+}
+
+/// The review queue, oldest application first.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(ReviewQuery),
+    responses(
+        (status = 200, body = Paginated<MerchantView>),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/admin/merchants")]
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<ReviewQuery>,
+) -> AppResult<web::Json<Paginated<MerchantView>>> {
+    let status = match query.status.as_deref() {
+        None => MerchantStatus::Pending,
+        Some(s) => MerchantStatus::parse(s)
+            .ok_or_else(|| AppError::bad_request("status 须为 pending、approved 或 rejected"))?,
+    };
+    let page = PageQuery {
+        limit: query.limit,
+        cursor: query.cursor.clone(),
+    }
+    .page()?;
+    Ok(web::Json(service::list_for_review(&state.db, status, page).await?))
+}
+
+/// Approves a pending application; the applicant becomes merchant staff.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "merchant id")),
+    responses(
+        (status = 200, body = MerchantView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition`", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchants/{id}/approve")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<MerchantView>> {
+    Ok(web::Json(service::approve(&state, admin.user_id, id.into_inner()).await?))
+}
+
+/// Rejects a pending application with a reason the applicant sees.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "merchant id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, body = MerchantView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/admin/merchants/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<Uuid>,
+    body: web::Json<RejectRequest>,
+) -> AppResult<web::Json<MerchantView>> {
+    body.validate()?;
+    let body = body.into_inner();
+    Ok(web::Json(service::reject(&state, admin.user_id, id.into_inner(), body.reason).await?))
+}

@@ -1,0 +1,215 @@
+//! Loads the reference and demo data in `seeds/` (compiled into the binary,
+//! so the release build needs no files beside it). Idempotent: every row is
+//! keyed by a natural or fixed id and inserted with ON CONFLICT DO NOTHING,
+//! so running it again adds only what is missing. Never run from migrations.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{district, handler_district, merchant, merchant_staff, user, user_role};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
+    PaginatorTrait, QueryFilter, TransactionTrait,
+};
+use serde::Deserialize;
+use uuid::Uuid;
+
+const DISTRICTS: &str = include_str!("../../seeds/districts.json");
+const ACCOUNTS: &str = include_str!("../../seeds/accounts.json");
+const MERCHANTS: &str = include_str!("../../seeds/merchants.json");
+
+#[derive(Debug, thiserror::Error)]
+pub enum SeedError {
+    #[error("seed file {file} is malformed: {source}")]
+    Parse {
+        file: &'static str,
+        source: serde_json::Error,
+    },
+    #[error("seed data refers to unknown account `{0}`")]
+    UnknownAccount(String),
+    #[error(transparent)]
+    Db(#[from] DbErr),
+}
+
+#[derive(Deserialize)]
+struct DistrictFile {
+    districts: Vec<DistrictSeed>,
+}
+
+#[derive(Deserialize)]
+struct DistrictSeed {
+    code: String,
+    name: String,
+    kind: String,
+    valid_from: Option<NaiveDate>,
+    valid_until: Option<NaiveDate>,
+}
+
+#[derive(Deserialize)]
+struct AccountFile {
+    accounts: Vec<AccountSeed>,
+}
+
+#[derive(Deserialize)]
+struct AccountSeed {
+    openid: String,
+    nickname: String,
+    phone: Option<String>,
+    roles: Vec<String>,
+    handler_districts: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct MerchantFile {
+    merchants: Vec<MerchantSeed>,
+}
+
+#[derive(Deserialize)]
+struct MerchantSeed {
+    id: Uuid,
+    name: String,
+    uscc: String,
+    district_code: String,
+    address: String,
+    contact_phone: String,
+    commitments: crate::merchants::dto::Commitments,
+    status: String,
+    applicant: String,
+    staff: Vec<String>,
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result<T, SeedError> {
+    serde_json::from_str(text).map_err(|source| SeedError::Parse { file, source })
+}
+
+/// Seeds a database that has no districts yet; returns whether it did.
+pub async fn load_if_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, SeedError> {
+    if district::Entity::find().count(db).await? > 0 {
+        return Ok(false);
+    }
+    load(db, now).await?;
+    Ok(true)
+}
+
+pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), SeedError> {
+    let districts: DistrictFile = parse("districts.json", DISTRICTS)?;
+    let accounts: AccountFile = parse("accounts.json", ACCOUNTS)?;
+    let merchants: MerchantFile = parse("merchants.json", MERCHANTS)?;
+
+    let txn = db.begin().await?;
+    district::Entity::insert_many(districts.districts.into_iter().map(|d| district::ActiveModel {
+        code: Set(d.code),
+        name: Set(d.name),
+        kind: Set(d.kind),
+        valid_from: Set(d.valid_from),
+        valid_until: Set(d.valid_until),
+    }))
+    .on_conflict_do_nothing_on([district::Column::Code])
+    .exec(&txn)
+    .await?;
+
+    for account in &accounts.accounts {
+        let user = crate::auth::service::find_or_create_user(&txn, &account.openid, None, now)
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
+        if user.phone.is_none() && account.phone.is_some() {
+            user::Entity::update_many()
+                .col_expr(user::Column::Phone, sea_orm::sea_query::Expr::value(account.phone.clone()))
+                .col_expr(user::Column::Nickname, sea_orm::sea_query::Expr::value(account.nickname.clone()))
+                .filter(user::Column::Id.eq(user.id))
+                .exec(&txn)
+                .await?;
+        }
+        for role in &account.roles {
+            user_role::Entity::insert(user_role::ActiveModel {
+                user_id: Set(user.id),
+                role: Set(role.clone()),
+                granted_at: Set(now),
+                granted_by: Set(None),
+            })
+            .on_conflict_do_nothing_on([user_role::Column::UserId, user_role::Column::Role])
+            .exec(&txn)
+            .await?;
+        }
+        for code in &account.handler_districts {
+            handler_district::Entity::insert(handler_district::ActiveModel {
+                user_id: Set(user.id),
+                district_code: Set(code.clone()),
+            })
+            .on_conflict_do_nothing_on([
+                    handler_district::Column::UserId,
+                    handler_district::Column::DistrictCode,
+                ])
+            .exec(&txn)
+            .await?;
+        }
+    }
+
+    for m in merchants.merchants {
+        let applicant = user_id_by_openid(&txn, &m.applicant).await?;
+        let approved = m.status == "approved";
+        merchant::Entity::insert(merchant::ActiveModel {
+            id: Set(m.id),
+            name: Set(m.name),
+            uscc: Set(m.uscc),
+            district_code: Set(m.district_code),
+            address: Set(m.address),
+            contact_phone: Set(m.contact_phone),
+            no_reason_return: Set(m.commitments.no_reason_return),
+            first_compensation: Set(m.commitments.first_compensation),
+            odr: Set(m.commitments.odr),
+            status: Set(m.status),
+            reject_reason: Set(None),
+            applicant_id: Set(applicant),
+            reviewed_by: Set(None),
+            reviewed_at: Set(approved.then_some(now)),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([merchant::Column::Id])
+        .exec(&txn)
+        .await?;
+        for openid in &m.staff {
+            let staff = user_id_by_openid(&txn, openid).await?;
+            merchant_staff::Entity::insert(merchant_staff::ActiveModel {
+                merchant_id: Set(m.id),
+                user_id: Set(staff),
+                created_at: Set(now),
+            })
+            .on_conflict_do_nothing_on([merchant_staff::Column::MerchantId, merchant_staff::Column::UserId])
+            .exec(&txn)
+            .await?;
+        }
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+async fn user_id_by_openid(db: &impl ConnectionTrait, openid: &str) -> Result<Uuid, SeedError> {
+    user::Entity::find()
+        .filter(user::Column::Openid.eq(openid))
+        .one(db)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| SeedError::UnknownAccount(openid.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::merchants::uscc;
+
+    #[test]
+    fn seed_files_parse_and_hold_what_the_api_promises() {
+        let districts: DistrictFile = parse("districts.json", DISTRICTS).unwrap();
+        let current = districts.districts.iter().filter(|d| d.valid_until.is_none()).count();
+        assert_eq!(current, 37, "Chongqing has 37 county-level divisions since 2025-11-06");
+        let accounts: AccountFile = parse("accounts.json", ACCOUNTS).unwrap();
+        for openid in ["demo-resident", "demo-merchant", "demo-handler", "demo-admin"] {
+            assert!(accounts.accounts.iter().any(|a| a.openid == openid), "{openid}");
+        }
+        let merchants: MerchantFile = parse("merchants.json", MERCHANTS).unwrap();
+        for m in &merchants.merchants {
+            assert!(uscc::is_valid(&m.uscc), "{} has a bad credit code", m.name);
+            assert!(districts.districts.iter().any(|d| d.code == m.district_code));
+        }
+    }
+}
