@@ -83,7 +83,11 @@ impl Config {
 
     /// Builds the configuration from any variable source (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| lookup(name).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let get = |name: &str| {
+            lookup(name)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+        };
 
         let environment = match get("YUHUI_ENV").as_deref() {
             None | Some("development") | Some("dev") => Environment::Development,
@@ -198,7 +202,9 @@ fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
     match value.to_ascii_lowercase().as_str() {
         "1" | "true" | "on" | "yes" => Ok(true),
         "0" | "false" | "off" | "no" => Ok(false),
-        _ => Err(ConfigError(format!("{name} must be true or false, not `{value}`"))),
+        _ => Err(ConfigError(format!(
+            "{name} must be true or false, not `{value}`"
+        ))),
     }
 }
 
@@ -264,8 +270,11 @@ mod tests {
 
     #[test]
     fn secrets_are_not_printed() {
-        let c = config(&[("JWT_SECRET", "super-secret-value"), ("WECHAT_SECRET", "wx-secret")])
-            .unwrap();
+        let c = config(&[
+            ("JWT_SECRET", "super-secret-value"),
+            ("WECHAT_SECRET", "wx-secret"),
+        ])
+        .unwrap();
         let printed = format!("{c:?}");
         assert!(!printed.contains("super-secret-value"));
         assert!(!printed.contains("wx-secret"));
@@ -273,7 +282,12 @@ mod tests {
 
     #[test]
     fn bad_values_are_reported_by_name() {
-        assert!(config(&[("YUHUI_ENV", "staging")]).unwrap_err().0.contains("YUHUI_ENV"));
+        assert!(
+            config(&[("YUHUI_ENV", "staging")])
+                .unwrap_err()
+                .0
+                .contains("YUHUI_ENV")
+        );
         assert!(
             config(&[("YUHUI_LOGIN_RATE_LIMIT", "many")])
                 .unwrap_err()

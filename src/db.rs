@@ -69,7 +69,10 @@ mod tests {
 
     #[test]
     fn finds_the_file_in_sqlite_urls() {
-        assert_eq!(sqlite_file_path("sqlite://data/yuhui.db?mode=rwc"), Some("data/yuhui.db"));
+        assert_eq!(
+            sqlite_file_path("sqlite://data/yuhui.db?mode=rwc"),
+            Some("data/yuhui.db")
+        );
         assert_eq!(sqlite_file_path("sqlite:///tmp/x.db"), Some("/tmp/x.db"));
         assert_eq!(sqlite_file_path("sqlite::memory:"), None);
         assert_eq!(sqlite_file_path("postgres://localhost/db"), None);

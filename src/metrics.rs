@@ -34,7 +34,13 @@ pub struct PoolGauges {
 }
 
 impl Metrics {
-    pub fn observe_request(&self, method: &'static str, route: String, status: u16, elapsed: Duration) {
+    pub fn observe_request(
+        &self,
+        method: &'static str,
+        route: String,
+        status: u16,
+        elapsed: Duration,
+    ) {
         let seconds = elapsed.as_secs_f64();
         let mut routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         let stats = routes.entry((method, route)).or_default();
@@ -131,7 +137,10 @@ impl Metrics {
 }
 
 fn escape(label: &str) -> String {
-    label.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    label
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -145,8 +154,16 @@ mod tests {
         m.observe_request("GET", "/health".into(), 200, Duration::from_millis(20));
         m.observe_request("GET", "/health".into(), 503, Duration::from_secs(9));
         let text = m.render(None);
-        assert!(text.contains(r#"yuhui_http_requests_total{method="GET",route="/health",status="200"} 2"#));
-        assert!(text.contains(r#"yuhui_http_requests_total{method="GET",route="/health",status="503"} 1"#));
+        assert!(
+            text.contains(
+                r#"yuhui_http_requests_total{method="GET",route="/health",status="200"} 2"#
+            )
+        );
+        assert!(
+            text.contains(
+                r#"yuhui_http_requests_total{method="GET",route="/health",status="503"} 1"#
+            )
+        );
         assert!(text.contains(r#"route="/health",le="0.0005"} 1"#));
         assert!(text.contains(r#"route="/health",le="0.025"} 2"#));
         assert!(text.contains(r#"route="/health",le="5"} 2"#));

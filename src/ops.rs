@@ -37,7 +37,11 @@ pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Status>, AppE
         Ok(()) => Ok(web::Json(Status { status: "ready" })),
         Err(e) => {
             tracing::warn!(error = %e, "database not reachable");
-            Err(AppError::new(StatusCode::SERVICE_UNAVAILABLE, codes::NOT_READY, "数据库不可用"))
+            Err(AppError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                codes::NOT_READY,
+                "数据库不可用",
+            ))
         }
     }
 }
@@ -59,11 +63,17 @@ fn pool_gauges(db: &sea_orm::DatabaseConnection) -> Option<PoolGauges> {
     match db.get_database_backend() {
         sea_orm::DatabaseBackend::Sqlite => {
             let pool = db.get_sqlite_connection_pool();
-            Some(PoolGauges { size: pool.size(), idle: pool.num_idle() })
+            Some(PoolGauges {
+                size: pool.size(),
+                idle: pool.num_idle(),
+            })
         }
         sea_orm::DatabaseBackend::Postgres => {
             let pool = db.get_postgres_connection_pool();
-            Some(PoolGauges { size: pool.size(), idle: pool.num_idle() })
+            Some(PoolGauges {
+                size: pool.size(),
+                idle: pool.num_idle(),
+            })
         }
         _ => None,
     }

@@ -32,11 +32,15 @@ impl PageQuery {
     pub fn page(&self) -> Result<Page, AppError> {
         let limit = self.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(AppError::bad_request(format!("limit 须在 1 到 {MAX_LIMIT} 之间")));
+            return Err(AppError::bad_request(format!(
+                "limit 须在 1 到 {MAX_LIMIT} 之间"
+            )));
         }
         let after = match self.cursor.as_deref() {
             None | Some("") => None,
-            Some(cursor) => Some(decode_cursor(cursor).ok_or_else(|| AppError::bad_request("cursor 无效"))?),
+            Some(cursor) => {
+                Some(decode_cursor(cursor).ok_or_else(|| AppError::bad_request("cursor 无效"))?)
+            }
         };
         Ok(Page { limit, after })
     }
@@ -51,11 +55,20 @@ pub struct Paginated<T: ToSchema> {
 
 impl<T: ToSchema> Paginated<T> {
     /// `rows` were fetched with `limit + 1` so we know whether more follow.
-    pub fn from_rows<R>(mut rows: Vec<R>, page: Page, id: impl Fn(&R) -> Uuid, view: impl Fn(R) -> T) -> Self {
+    pub fn from_rows<R>(
+        mut rows: Vec<R>,
+        page: Page,
+        id: impl Fn(&R) -> Uuid,
+        view: impl Fn(R) -> T,
+    ) -> Self {
         let limit = page.limit as usize;
         let more = rows.len() > limit;
         rows.truncate(limit);
-        let next_cursor = if more { rows.last().map(|r| encode_cursor(id(r))) } else { None };
+        let next_cursor = if more {
+            rows.last().map(|r| encode_cursor(id(r)))
+        } else {
+            None
+        };
         Self {
             items: rows.into_iter().map(view).collect(),
             next_cursor,
@@ -86,21 +99,41 @@ mod tests {
 
     #[test]
     fn limits_outside_the_range_are_bad_requests() {
-        let q = |limit| PageQuery { limit: Some(limit), cursor: None }.page();
+        let q = |limit| {
+            PageQuery {
+                limit: Some(limit),
+                cursor: None,
+            }
+            .page()
+        };
         assert!(q(0).is_err());
         assert!(q(101).is_err());
         assert_eq!(q(100).unwrap().limit, 100);
-        assert_eq!(PageQuery { limit: None, cursor: None }.page().unwrap().limit, DEFAULT_LIMIT);
+        assert_eq!(
+            PageQuery {
+                limit: None,
+                cursor: None
+            }
+            .page()
+            .unwrap()
+            .limit,
+            DEFAULT_LIMIT
+        );
     }
 
     #[test]
     fn pages_know_whether_more_follow() {
         let ids: Vec<Uuid> = (0..3).map(|_| Uuid::now_v7()).collect();
-        let page = Page { limit: 2, after: None };
-        let p: Paginated<String> = Paginated::from_rows(ids.clone(), page, |u| *u, |u| u.to_string());
+        let page = Page {
+            limit: 2,
+            after: None,
+        };
+        let p: Paginated<String> =
+            Paginated::from_rows(ids.clone(), page, |u| *u, |u| u.to_string());
         assert_eq!(p.items.len(), 2);
         assert_eq!(p.next_cursor, Some(encode_cursor(ids[1])));
-        let p: Paginated<String> = Paginated::from_rows(ids[..2].to_vec(), page, |u| *u, |u| u.to_string());
+        let p: Paginated<String> =
+            Paginated::from_rows(ids[..2].to_vec(), page, |u| *u, |u| u.to_string());
         assert_eq!(p.next_cursor, None);
     }
 }

@@ -47,9 +47,7 @@ impl RateLimiter {
 /// The key for per-client limits: the peer address, or the first
 /// `X-Forwarded-For` hop when the deployment says a trusted proxy sets it.
 pub fn client_ip(req: &actix_web::HttpRequest, trust_forwarded_for: bool) -> String {
-    if trust_forwarded_for
-        && let Some(ip) = req.connection_info().realip_remote_addr()
-    {
+    if trust_forwarded_for && let Some(ip) = req.connection_info().realip_remote_addr() {
         return ip.to_owned();
     }
     req.peer_addr()
@@ -81,4 +79,3 @@ mod tests {
         limiter.hit("a").await.unwrap();
     }
 }
-

@@ -26,7 +26,10 @@ pub enum StartupError {
     #[error("seed data: {0}")]
     Seed(#[from] seed::SeedError),
     #[error("cannot listen on {bind}: {source}")]
-    Bind { bind: String, source: std::io::Error },
+    Bind {
+        bind: String,
+        source: std::io::Error,
+    },
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),
 }
@@ -57,12 +60,15 @@ impl Application {
         })?;
         let port = listener
             .local_addr()
-            .map_err(|source| StartupError::Bind { bind: bind.clone(), source })?
+            .map_err(|source| StartupError::Bind {
+                bind: bind.clone(),
+                source,
+            })?
             .port();
         let document = openapi::document();
         let app_state = state.clone();
-        let mut server = HttpServer::new(move || app(app_state.clone(), document.clone()))
-            .shutdown_timeout(10);
+        let mut server =
+            HttpServer::new(move || app(app_state.clone(), document.clone())).shutdown_timeout(10);
         if let Some(n) = workers {
             server = server.workers(n.max(1));
         }
@@ -70,11 +76,20 @@ impl Application {
             .listen(listener)
             .map_err(|source| StartupError::Bind { bind, source })?
             .run();
-        Ok(Self { port, server, state })
+        Ok(Self {
+            port,
+            server,
+            state,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
+    }
+
+    /// Stops the server from elsewhere (tests, embedding).
+    pub fn server_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
     }
 
     pub fn state(&self) -> web::Data<AppState> {
@@ -138,7 +153,11 @@ async fn unknown_route(req: HttpRequest) -> Result<actix_web::HttpResponse, AppE
 fn json_error(err: JsonPayloadError, _: &HttpRequest) -> actix_web::Error {
     let app_error = match &err {
         JsonPayloadError::OverflowKnownLength { .. } | JsonPayloadError::Overflow { .. } => {
-            AppError::new(StatusCode::PAYLOAD_TOO_LARGE, codes::PAYLOAD_TOO_LARGE, "请求内容过大")
+            AppError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                codes::PAYLOAD_TOO_LARGE,
+                "请求内容过大",
+            )
         }
         JsonPayloadError::ContentType => AppError::new(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -30,7 +30,11 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config, db: DatabaseConnection, clock: Clock) -> Result<Self, reqwest::Error> {
+    pub fn new(
+        config: Config,
+        db: DatabaseConnection,
+        clock: Clock,
+    ) -> Result<Self, reqwest::Error> {
         Ok(Self {
             wechat: WechatClient::new(&config.wechat)?,
             tokens: TokenKeys::new(config.jwt_secret.expose()),

@@ -53,7 +53,9 @@ pub async fn observe(
         Err(err) => {
             if let Some(state) = &state {
                 let status = err.as_response_error().status_code().as_u16();
-                state.metrics.observe_request(method, "unmatched".into(), status, elapsed);
+                state
+                    .metrics
+                    .observe_request(method, "unmatched".into(), status, elapsed);
             }
             return Err(err);
         }
@@ -72,7 +74,9 @@ pub async fn observe(
             .request()
             .match_pattern()
             .unwrap_or_else(|| "unmatched".to_owned());
-        state.metrics.observe_request(method, route, status.as_u16(), elapsed);
+        state
+            .metrics
+            .observe_request(method, route, status.as_u16(), elapsed);
     }
     tracing::debug!(parent: &span, status = status.as_u16(), micros = elapsed.as_micros() as u64, "request finished");
     Ok(response)
@@ -135,7 +139,9 @@ mod tests {
 
     #[test]
     fn request_ids_from_clients_are_screened() {
-        assert!(is_acceptable_request_id("0f8fad5b-d9cb-469f-a165-70867728950e"));
+        assert!(is_acceptable_request_id(
+            "0f8fad5b-d9cb-469f-a165-70867728950e"
+        ));
         assert!(!is_acceptable_request_id("short"));
         assert!(!is_acceptable_request_id("has spaces and\nnewlines in it"));
     }

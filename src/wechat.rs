@@ -72,8 +72,12 @@ impl From<WechatError> for AppError {
                 ),
                 _ => {
                     tracing::warn!(errcode, %errmsg, "WeChat error");
-                    AppError::new(StatusCode::BAD_GATEWAY, codes::UPSTREAM_ERROR, "微信接口返回错误")
-                        .with_details(json!({ "errcode": errcode }))
+                    AppError::new(
+                        StatusCode::BAD_GATEWAY,
+                        codes::UPSTREAM_ERROR,
+                        "微信接口返回错误",
+                    )
+                    .with_details(json!({ "errcode": errcode }))
                 }
             },
         }
@@ -251,7 +255,14 @@ impl WechatClient {
 async fn send<T: DeserializeOwned>(request: reqwest::RequestBuilder) -> Result<T, WechatError> {
     let response = request.send().await.map_err(|e| {
         // reqwest puts the URL (with the secret in the query) in its message.
-        WechatError::Unavailable(if e.is_timeout() { "timeout" } else { "connection failed" }.into())
+        WechatError::Unavailable(
+            if e.is_timeout() {
+                "timeout"
+            } else {
+                "connection failed"
+            }
+            .into(),
+        )
     })?;
     let status = response.status();
     if !status.is_success() {
@@ -293,8 +304,9 @@ mod tests {
 
     #[test]
     fn errcodes_become_api_errors() {
-        let err = parse_answer::<WechatSession>(json!({"errcode": 40029, "errmsg": "invalid code"}))
-            .unwrap_err();
+        let err =
+            parse_answer::<WechatSession>(json!({"errcode": 40029, "errmsg": "invalid code"}))
+                .unwrap_err();
         assert_eq!(err.errcode(), Some(40029));
         let app: AppError = err.into();
         assert_eq!(app.status(), StatusCode::UNAUTHORIZED);
@@ -303,9 +315,17 @@ mod tests {
 
     #[test]
     fn rate_limit_and_busy_map_to_429_and_502() {
-        let rate: AppError = WechatError::Api { errcode: 45011, errmsg: String::new() }.into();
+        let rate: AppError = WechatError::Api {
+            errcode: 45011,
+            errmsg: String::new(),
+        }
+        .into();
         assert_eq!(rate.status(), StatusCode::TOO_MANY_REQUESTS);
-        let busy: AppError = WechatError::Api { errcode: -1, errmsg: String::new() }.into();
+        let busy: AppError = WechatError::Api {
+            errcode: -1,
+            errmsg: String::new(),
+        }
+        .into();
         assert_eq!(busy.code(), codes::UPSTREAM_UNAVAILABLE);
     }
 }

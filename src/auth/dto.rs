@@ -23,7 +23,9 @@ pub struct DevLoginRequest {
 }
 
 fn openid_chars(s: &str) -> Result<(), ValidationError> {
-    if s.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_') {
+    if s.bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    {
         Ok(())
     } else {
         Err(ValidationError::new("openid_format"))

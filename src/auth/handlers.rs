@@ -2,7 +2,9 @@ use actix_web::{HttpRequest, get, post, put, web};
 use uuid::Uuid;
 use validator::Validate;
 
-use super::dto::{DevLoginRequest, LoginResponse, MeView, PhoneBindRequest, SetRolesRequest, WechatLoginRequest};
+use super::dto::{
+    DevLoginRequest, LoginResponse, MeView, PhoneBindRequest, SetRolesRequest, WechatLoginRequest,
+};
 use super::extract::{AdminUser, AuthUser};
 use super::service;
 use crate::error::{AppError, AppResult, ErrorBody, codes};
@@ -39,7 +41,9 @@ pub async fn wechat_login(
     limit_logins(&state, &req).await?;
     body.validate()?;
     let session = state.wechat.code_to_session(&body.code).await?;
-    Ok(web::Json(service::login(&state, &session.openid, session.unionid).await?))
+    Ok(web::Json(
+        service::login(&state, &session.openid, session.unionid).await?,
+    ))
 }
 
 /// Logs in as any openid without WeChat. Exists only when dev login is on.
@@ -116,7 +120,9 @@ pub async fn bind_phone(
     if info.country_code != "86" || !is_mainland_mobile(&info.pure_phone_number) {
         return Err(AppError::invalid_field("code", "not_a_mainland_mobile"));
     }
-    Ok(web::Json(service::bind_phone(&state, user.user_id, info.pure_phone_number).await?))
+    Ok(web::Json(
+        service::bind_phone(&state, user.user_id, info.pure_phone_number).await?,
+    ))
 }
 
 /// Sets a user's granted roles and handler districts.

@@ -49,7 +49,12 @@ impl TokenKeys {
         }
     }
 
-    pub fn issue(&self, user_id: Uuid, now: DateTime<Utc>, ttl: std::time::Duration) -> (String, DateTime<Utc>) {
+    pub fn issue(
+        &self,
+        user_id: Uuid,
+        now: DateTime<Utc>,
+        ttl: std::time::Duration,
+    ) -> (String, DateTime<Utc>) {
         let ttl = chrono::Duration::from_std(ttl).unwrap_or(chrono::Duration::hours(24));
         let expires_at = now + ttl;
         let claims = Claims {
@@ -136,7 +141,10 @@ mod tests {
             Uuid::now_v7()
         ));
         parts[1] = &forged;
-        assert_eq!(keys.verify(&parts.join("."), now()), Err(TokenError::BadSignature));
+        assert_eq!(
+            keys.verify(&parts.join("."), now()),
+            Err(TokenError::BadSignature)
+        );
         assert_eq!(keys.verify("a.b", now()), Err(TokenError::Malformed));
     }
 

@@ -6,7 +6,9 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, ToSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Resident,
@@ -49,7 +51,12 @@ pub struct Principal {
 impl Principal {
     /// Roles from stored grants plus the implied ones: everyone is a resident,
     /// and staff of an approved merchant are merchants.
-    pub fn new(user_id: Uuid, granted: &[Role], merchant_ids: Vec<Uuid>, handler_districts: Vec<String>) -> Self {
+    pub fn new(
+        user_id: Uuid,
+        granted: &[Role],
+        merchant_ids: Vec<Uuid>,
+        handler_districts: Vec<String>,
+    ) -> Self {
         let mut roles = vec![Role::Resident];
         if !merchant_ids.is_empty() {
             roles.push(Role::Merchant);
@@ -118,7 +125,12 @@ mod tests {
 
     #[test]
     fn handlers_handle_only_their_districts() {
-        let p = Principal::new(Uuid::now_v7(), &[Role::Handler], vec![], vec!["500103".into()]);
+        let p = Principal::new(
+            Uuid::now_v7(),
+            &[Role::Handler],
+            vec![],
+            vec!["500103".into()],
+        );
         assert!(p.handles_district("500103"));
         assert!(!p.handles_district("500106"));
         let not_handler = Principal::new(Uuid::now_v7(), &[], vec![], vec!["500103".into()]);

@@ -44,7 +44,10 @@ pub async fn find_or_create_user(
         .ok_or_else(|| AppError::internal("user vanished right after it was created"))
 }
 
-pub async fn load_principal(db: &impl ConnectionTrait, user_id: Uuid) -> AppResult<Option<Principal>> {
+pub async fn load_principal(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+) -> AppResult<Option<Principal>> {
     if user::Entity::find_by_id(user_id).one(db).await?.is_none() {
         return Ok(None);
     }
@@ -83,7 +86,12 @@ pub async fn load_principal(db: &impl ConnectionTrait, user_id: Uuid) -> AppResu
             .collect()
     };
     merchant_ids.sort();
-    Ok(Some(Principal::new(user_id, &granted, merchant_ids, handler_districts)))
+    Ok(Some(Principal::new(
+        user_id,
+        &granted,
+        merchant_ids,
+        handler_districts,
+    )))
 }
 
 /// The caller's principal, from a short-lived per-instance cache. Role
@@ -114,7 +122,11 @@ pub async fn me(state: &AppState, user_id: Uuid) -> AppResult<MeView> {
     Ok(MeView::new(&user, &principal))
 }
 
-pub async fn login(state: &AppState, openid: &str, unionid: Option<String>) -> AppResult<LoginResponse> {
+pub async fn login(
+    state: &AppState,
+    openid: &str,
+    unionid: Option<String>,
+) -> AppResult<LoginResponse> {
     let now = state.clock.now();
     let user = find_or_create_user(&state.db, openid, unionid, now).await?;
     let (token, expires_at) = state.tokens.issue(user.id, now, state.config.token_ttl);
@@ -128,7 +140,10 @@ pub async fn login(state: &AppState, openid: &str, unionid: Option<String>) -> A
 pub async fn bind_phone(state: &AppState, user_id: Uuid, phone: String) -> AppResult<MeView> {
     user::Entity::update_many()
         .col_expr(user::Column::Phone, sea_orm::sea_query::Expr::value(phone))
-        .col_expr(user::Column::UpdatedAt, sea_orm::sea_query::Expr::value(state.clock.now()))
+        .col_expr(
+            user::Column::UpdatedAt,
+            sea_orm::sea_query::Expr::value(state.clock.now()),
+        )
         .filter(user::Column::Id.eq(user_id))
         .exec(&state.db)
         .await?;
@@ -148,7 +163,10 @@ pub fn check_role_request(
     for name in requested {
         match Role::parse(name) {
             Some(role) => roles.push(role),
-            None => errors.entry("roles".into()).or_default().push("unknown_role".into()),
+            None => errors
+                .entry("roles".into())
+                .or_default()
+                .push("unknown_role".into()),
         }
     }
     if roles.contains(&Role::Merchant) != target_is_merchant_staff {
@@ -210,11 +228,14 @@ pub async fn set_roles(
     let today: NaiveDate = state.clock.now_local().date_naive();
     let unknown = districts::service::not_in_force(&state.db, &districts_wanted, today).await?;
     if !unknown.is_empty() {
-        return Err(AppError::invalid_field("handler_districts", "unknown_district")
-            .with_details(serde_json::json!({
-                "fields": { "handler_districts": ["unknown_district"] },
-                "unknown": unknown,
-            })));
+        return Err(
+            AppError::invalid_field("handler_districts", "unknown_district").with_details(
+                serde_json::json!({
+                    "fields": { "handler_districts": ["unknown_district"] },
+                    "unknown": unknown,
+                }),
+            ),
+        );
     }
 
     let now = state.clock.now();
@@ -269,8 +290,14 @@ mod tests {
         assert_eq!(err["handler_districts"], vec!["required_for_handler"]);
         let err = check_role_request(admin, target, false, &s(&[]), &s(&["500103"])).unwrap_err();
         assert_eq!(err["handler_districts"], vec!["only_for_handler"]);
-        let ok = check_role_request(admin, target, false, &s(&["resident", "handler"]), &s(&["500103"]))
-            .unwrap();
+        let ok = check_role_request(
+            admin,
+            target,
+            false,
+            &s(&["resident", "handler"]),
+            &s(&["500103"]),
+        )
+        .unwrap();
         assert_eq!(ok, vec![Role::Handler]);
     }
 

@@ -21,5 +21,7 @@ pub async fn list_districts(
 ) -> AppResult<web::Json<Vec<DistrictView>>> {
     let today = state.clock.now_local().date_naive();
     let rows = service::list(&state.db, today, query.include_ended).await?;
-    Ok(web::Json(rows.into_iter().map(DistrictView::from).collect()))
+    Ok(web::Json(
+        rows.into_iter().map(DistrictView::from).collect(),
+    ))
 }

@@ -38,7 +38,11 @@ pub async fn not_in_force(
         .await?;
     Ok(codes
         .iter()
-        .filter(|code| !found.iter().any(|d| &d.code == *code && is_in_force(d, today)))
+        .filter(|code| {
+            !found
+                .iter()
+                .any(|d| &d.code == *code && is_in_force(d, today))
+        })
         .cloned()
         .collect())
 }

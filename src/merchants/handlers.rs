@@ -46,7 +46,10 @@ pub async fn apply(
     responses((status = 200, body = Vec<MerchantView>), (status = 401, body = ErrorBody))
 )]
 #[get("/merchants/mine")]
-pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<Vec<MerchantView>>> {
+pub async fn mine(
+    state: web::Data<AppState>,
+    user: AuthUser,
+) -> AppResult<web::Json<Vec<MerchantView>>> {
     Ok(web::Json(service::mine(&state.db, user.user_id).await?))
 }
 
@@ -61,8 +64,13 @@ pub async fn mine(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::
     )
 )]
 #[get("/merchants/{id}")]
-pub async fn profile(state: web::Data<AppState>, id: web::Path<Uuid>) -> AppResult<web::Json<MerchantProfile>> {
-    Ok(web::Json(service::public_profile(&state.db, id.into_inner()).await?))
+pub async fn profile(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<MerchantProfile>> {
+    Ok(web::Json(
+        service::public_profile(&state.db, id.into_inner()).await?,
+    ))
 }
 
 /// The review queue, oldest application first.
@@ -93,7 +101,9 @@ pub async fn review_queue(
         cursor: query.cursor.clone(),
     }
     .page()?;
-    Ok(web::Json(service::list_for_review(&state.db, status, page).await?))
+    Ok(web::Json(
+        service::list_for_review(&state.db, status, page).await?,
+    ))
 }
 
 /// Approves a pending application; the applicant becomes merchant staff.
@@ -116,7 +126,9 @@ pub async fn approve(
     admin: AdminUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<MerchantView>> {
-    Ok(web::Json(service::approve(&state, admin.user_id, id.into_inner()).await?))
+    Ok(web::Json(
+        service::approve(&state, admin.user_id, id.into_inner()).await?,
+    ))
 }
 
 /// Rejects a pending application with a reason the applicant sees.
@@ -144,5 +156,7 @@ pub async fn reject(
 ) -> AppResult<web::Json<MerchantView>> {
     body.validate()?;
     let body = body.into_inner();
-    Ok(web::Json(service::reject(&state, admin.user_id, id.into_inner(), body.reason).await?))
+    Ok(web::Json(
+        service::reject(&state, admin.user_id, id.into_inner(), body.reason).await?,
+    ))
 }

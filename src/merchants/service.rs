@@ -9,7 +9,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::MerchantStatus;
-use super::dto::{DistrictRef, MerchantApplication, MerchantProfile, MerchantView, Commitments};
+use super::dto::{Commitments, DistrictRef, MerchantApplication, MerchantProfile, MerchantView};
 use crate::districts;
 use crate::error::{AppError, AppResult, codes, is_unique_violation};
 use crate::pagination::{Page, Paginated};
@@ -57,11 +57,19 @@ fn view(m: merchant::Model, names: &HashMap<String, String>) -> MerchantView {
     }
 }
 
-pub async fn apply(state: &AppState, applicant_id: Uuid, input: MerchantApplication) -> AppResult<MerchantView> {
+pub async fn apply(
+    state: &AppState,
+    applicant_id: Uuid,
+    input: MerchantApplication,
+) -> AppResult<MerchantView> {
     let today = state.clock.now_local().date_naive();
-    if !districts::service::not_in_force(&state.db, std::slice::from_ref(&input.district_code), today)
-        .await?
-        .is_empty()
+    if !districts::service::not_in_force(
+        &state.db,
+        std::slice::from_ref(&input.district_code),
+        today,
+    )
+    .await?
+    .is_empty()
     {
         return Err(AppError::invalid_field("district_code", "unknown_district"));
     }
@@ -110,7 +118,12 @@ pub async fn list_for_review(
         .all(db)
         .await?;
     let names = district_names(db).await?;
-    Ok(Paginated::from_rows(rows, page, |m| m.id, |m| view(m, &names)))
+    Ok(Paginated::from_rows(
+        rows,
+        page,
+        |m| m.id,
+        |m| view(m, &names),
+    ))
 }
 
 pub async fn mine(db: &impl ConnectionTrait, applicant_id: Uuid) -> AppResult<Vec<MerchantView>> {
@@ -179,7 +192,10 @@ async fn decide(
             user_id: Set(m.applicant_id),
             created_at: Set(now),
         })
-        .on_conflict_do_nothing_on([merchant_staff::Column::MerchantId, merchant_staff::Column::UserId])
+        .on_conflict_do_nothing_on([
+            merchant_staff::Column::MerchantId,
+            merchant_staff::Column::UserId,
+        ])
         .exec(&txn)
         .await?;
     }
@@ -194,6 +210,18 @@ pub async fn approve(state: &AppState, admin_id: Uuid, id: Uuid) -> AppResult<Me
     decide(state, admin_id, id, MerchantStatus::Approved, None).await
 }
 
-pub async fn reject(state: &AppState, admin_id: Uuid, id: Uuid, reason: String) -> AppResult<MerchantView> {
-    decide(state, admin_id, id, MerchantStatus::Rejected, Some(reason.trim().to_owned())).await
+pub async fn reject(
+    state: &AppState,
+    admin_id: Uuid,
+    id: Uuid,
+    reason: String,
+) -> AppResult<MerchantView> {
+    decide(
+        state,
+        admin_id,
+        id,
+        MerchantStatus::Rejected,
+        Some(reason.trim().to_owned()),
+    )
+    .await
 }

@@ -3,7 +3,9 @@
 
 /// The 31 characters the standard uses: digits and capitals without I, O, S, V, Z.
 const ALPHABET: &[u8; 31] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
-const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+const WEIGHTS: [u32; 17] = [
+    1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+];
 
 fn value_of(c: u8) -> Option<u32> {
     ALPHABET.iter().position(|a| *a == c).map(|p| p as u32)

@@ -95,13 +95,18 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
     let merchants: MerchantFile = parse("merchants.json", MERCHANTS)?;
 
     let txn = db.begin().await?;
-    district::Entity::insert_many(districts.districts.into_iter().map(|d| district::ActiveModel {
-        code: Set(d.code),
-        name: Set(d.name),
-        kind: Set(d.kind),
-        valid_from: Set(d.valid_from),
-        valid_until: Set(d.valid_until),
-    }))
+    district::Entity::insert_many(
+        districts
+            .districts
+            .into_iter()
+            .map(|d| district::ActiveModel {
+                code: Set(d.code),
+                name: Set(d.name),
+                kind: Set(d.kind),
+                valid_from: Set(d.valid_from),
+                valid_until: Set(d.valid_until),
+            }),
+    )
     .on_conflict_do_nothing_on([district::Column::Code])
     .exec(&txn)
     .await?;
@@ -112,8 +117,14 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         if user.phone.is_none() && account.phone.is_some() {
             user::Entity::update_many()
-                .col_expr(user::Column::Phone, sea_orm::sea_query::Expr::value(account.phone.clone()))
-                .col_expr(user::Column::Nickname, sea_orm::sea_query::Expr::value(account.nickname.clone()))
+                .col_expr(
+                    user::Column::Phone,
+                    sea_orm::sea_query::Expr::value(account.phone.clone()),
+                )
+                .col_expr(
+                    user::Column::Nickname,
+                    sea_orm::sea_query::Expr::value(account.nickname.clone()),
+                )
                 .filter(user::Column::Id.eq(user.id))
                 .exec(&txn)
                 .await?;
@@ -135,9 +146,9 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                 district_code: Set(code.clone()),
             })
             .on_conflict_do_nothing_on([
-                    handler_district::Column::UserId,
-                    handler_district::Column::DistrictCode,
-                ])
+                handler_district::Column::UserId,
+                handler_district::Column::DistrictCode,
+            ])
             .exec(&txn)
             .await?;
         }
@@ -174,7 +185,10 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                 user_id: Set(staff),
                 created_at: Set(now),
             })
-            .on_conflict_do_nothing_on([merchant_staff::Column::MerchantId, merchant_staff::Column::UserId])
+            .on_conflict_do_nothing_on([
+                merchant_staff::Column::MerchantId,
+                merchant_staff::Column::UserId,
+            ])
             .exec(&txn)
             .await?;
         }
@@ -200,16 +214,36 @@ mod tests {
     #[test]
     fn seed_files_parse_and_hold_what_the_api_promises() {
         let districts: DistrictFile = parse("districts.json", DISTRICTS).unwrap();
-        let current = districts.districts.iter().filter(|d| d.valid_until.is_none()).count();
-        assert_eq!(current, 37, "Chongqing has 37 county-level divisions since 2025-11-06");
+        let current = districts
+            .districts
+            .iter()
+            .filter(|d| d.valid_until.is_none())
+            .count();
+        assert_eq!(
+            current, 37,
+            "Chongqing has 37 county-level divisions since 2025-11-06"
+        );
         let accounts: AccountFile = parse("accounts.json", ACCOUNTS).unwrap();
-        for openid in ["demo-resident", "demo-merchant", "demo-handler", "demo-admin"] {
-            assert!(accounts.accounts.iter().any(|a| a.openid == openid), "{openid}");
+        for openid in [
+            "demo-resident",
+            "demo-merchant",
+            "demo-handler",
+            "demo-admin",
+        ] {
+            assert!(
+                accounts.accounts.iter().any(|a| a.openid == openid),
+                "{openid}"
+            );
         }
         let merchants: MerchantFile = parse("merchants.json", MERCHANTS).unwrap();
         for m in &merchants.merchants {
             assert!(uscc::is_valid(&m.uscc), "{} has a bad credit code", m.name);
-            assert!(districts.districts.iter().any(|d| d.code == m.district_code));
+            assert!(
+                districts
+                    .districts
+                    .iter()
+                    .any(|d| d.code == m.district_code)
+            );
         }
     }
 }

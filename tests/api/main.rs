@@ -1,1 +1,12 @@
+//! Black-box API tests: each test starts the real server on a random port
+//! with a fresh database (SQLite by default, PostgreSQL when
+//! `TEST_DATABASE_URL` is set) and a fake WeChat server.
 
+mod helpers;
+
+mod config;
+mod errors;
+mod identity;
+mod merchants;
+mod openapi;
+mod ops;
