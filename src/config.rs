@@ -66,6 +66,12 @@ pub struct Config {
     pub seed_on_empty: bool,
     pub json_limit_bytes: usize,
     pub log_format: LogFormat,
+    pub walking: crate::geo::walking::WalkingModel,
+    /// Quality types within the walk needed for `enhanced` and `premium`.
+    pub circle_enhanced_min_quality: usize,
+    pub circle_premium_min_quality: usize,
+    /// How often each instance pulls other instances' shop changes.
+    pub index_poll_interval: Duration,
 }
 
 /// Development-only signing key, refused in production.
@@ -186,6 +192,18 @@ impl Config {
             },
             json_limit_bytes: parse_num(&get, "YUHUI_JSON_LIMIT_BYTES", 64 * 1024)?,
             log_format,
+            walking: crate::geo::walking::WalkingModel {
+                detour_factor: parse_num(&get, "YUHUI_WALK_DETOUR_FACTOR", 1.36)?,
+                standard_m_per_min: parse_num(&get, "YUHUI_WALK_SPEED_M_PER_MIN", 75.0)?,
+                elderly_m_per_min: parse_num(&get, "YUHUI_WALK_SPEED_ELDERLY_M_PER_MIN", 55.0)?,
+            },
+            circle_enhanced_min_quality: parse_num(&get, "YUHUI_CIRCLE_ENHANCED_MIN_QUALITY", 5)?,
+            circle_premium_min_quality: parse_num(&get, "YUHUI_CIRCLE_PREMIUM_MIN_QUALITY", 9)?,
+            index_poll_interval: Duration::from_millis(parse_num(
+                &get,
+                "YUHUI_INDEX_POLL_MS",
+                1000,
+            )?),
         })
     }
 

@@ -22,6 +22,8 @@ use crate::error::ErrorBody;
         (name = "identity", description = "Login and the caller's profile"),
         (name = "merchants", description = "Merchant applications and profiles"),
         (name = "admin", description = "Administration"),
+        (name = "places", description = "Shops, nearby search and the 15-minute circle"),
+        (name = "merchant", description = "Merchant staff: their shops"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

@@ -2,6 +2,7 @@
 //! `main`, the tests and the OpenAPI export all go through here.
 
 use std::net::TcpListener;
+use std::sync::RwLock;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -16,8 +17,10 @@ use utoipa_swagger_ui::SwaggerUi;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::error::{AppError, codes};
+use crate::places::PlacesState;
+use crate::places::categories::CategoryRegistry;
 use crate::state::AppState;
-use crate::{auth, db, districts, merchants, openapi, ops, seed, telemetry};
+use crate::{auth, db, districts, merchants, openapi, ops, places, seed, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -51,9 +54,21 @@ impl Application {
         if config.seed_on_empty && seed::load_if_empty(&db, clock.now()).await? {
             tracing::info!("loaded seed data into an empty database");
         }
+        let categories = CategoryRegistry::load(&db).await?;
+        let index = places::sync::load(&db, &categories).await?;
+        let places_state = PlacesState {
+            index: RwLock::new(index),
+            categories,
+            walking: config.walking,
+            circle: places::circle::Thresholds {
+                enhanced_min_quality: config.circle_enhanced_min_quality,
+                premium_min_quality: config.circle_premium_min_quality,
+            },
+        };
         let bind = config.bind.clone();
         let workers = config.workers;
-        let state = web::Data::new(AppState::new(config, db, clock)?);
+        let state = web::Data::new(AppState::new(config, db, clock, places_state)?);
+        places::sync::spawn_poller(state.clone());
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
             bind: bind.clone(),
             source,
@@ -110,7 +125,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .configure(auth::routes::routes)
             .configure(districts::routes::routes)
-            .configure(merchants::routes::routes),
+            .configure(merchants::routes::routes)
+            .configure(places::routes::routes),
     );
 }
 

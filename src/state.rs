@@ -12,6 +12,7 @@ use crate::auth::jwt::TokenKeys;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::metrics::Metrics;
+use crate::places::PlacesState;
 use crate::rate_limit::RateLimiter;
 use crate::wechat::WechatClient;
 
@@ -27,6 +28,7 @@ pub struct AppState {
     pub principals: moka::future::Cache<Uuid, Arc<Principal>>,
     pub login_limiter: RateLimiter,
     pub metrics: Metrics,
+    pub places: PlacesState,
 }
 
 impl AppState {
@@ -34,6 +36,7 @@ impl AppState {
         config: Config,
         db: DatabaseConnection,
         clock: Clock,
+        places: PlacesState,
     ) -> Result<Self, reqwest::Error> {
         Ok(Self {
             wechat: WechatClient::new(&config.wechat)?,
@@ -44,6 +47,7 @@ impl AppState {
                 .build(),
             login_limiter: RateLimiter::new(config.login_rate_per_minute, Duration::from_secs(60)),
             metrics: Metrics::default(),
+            places,
             config: Arc::new(config),
             db,
             clock,

@@ -5,6 +5,8 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_create_districts;
 mod m20261127_000002_create_users;
 mod m20261127_000003_create_merchants;
+mod m20261127_000004_create_categories;
+mod m20261127_000005_create_shops;
 
 pub struct Migrator;
 
@@ -15,6 +17,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_create_districts::Migration),
             Box::new(m20261127_000002_create_users::Migration),
             Box::new(m20261127_000003_create_merchants::Migration),
+            Box::new(m20261127_000004_create_categories::Migration),
+            Box::new(m20261127_000005_create_shops::Migration),
         ]
     }
 }

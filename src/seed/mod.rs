@@ -4,7 +4,9 @@
 //! so running it again adds only what is missing. Never run from migrations.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use entity::{district, handler_district, merchant, merchant_staff, user, user_role};
+use entity::{
+    category, district, handler_district, merchant, merchant_staff, shop, user, user_role,
+};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
     PaginatorTrait, QueryFilter, TransactionTrait,
@@ -15,6 +17,8 @@ use uuid::Uuid;
 const DISTRICTS: &str = include_str!("../../seeds/districts.json");
 const ACCOUNTS: &str = include_str!("../../seeds/accounts.json");
 const MERCHANTS: &str = include_str!("../../seeds/merchants.json");
+const CATEGORIES: &str = include_str!("../../seeds/categories.json");
+const SHOPS: &str = include_str!("../../seeds/shops.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -58,6 +62,41 @@ struct AccountSeed {
 }
 
 #[derive(Deserialize)]
+struct CategoryFile {
+    categories: Vec<CategorySeed>,
+}
+
+#[derive(Deserialize)]
+struct CategorySeed {
+    code: String,
+    name: String,
+    tier: String,
+    sort_order: i32,
+}
+
+#[derive(Deserialize)]
+struct ShopFile {
+    coord: crate::geo::CoordSystem,
+    shops: Vec<ShopSeed>,
+}
+
+#[derive(Deserialize)]
+struct ShopSeed {
+    id: Uuid,
+    merchant_id: Uuid,
+    name: String,
+    category: String,
+    address: String,
+    district_code: String,
+    lat: f64,
+    lng: f64,
+    phone: Option<String>,
+    opening_hours: serde_json::Value,
+    exceptions: serde_json::Value,
+    tags: Vec<String>,
+}
+
+#[derive(Deserialize)]
 struct MerchantFile {
     merchants: Vec<MerchantSeed>,
 }
@@ -93,6 +132,8 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
     let districts: DistrictFile = parse("districts.json", DISTRICTS)?;
     let accounts: AccountFile = parse("accounts.json", ACCOUNTS)?;
     let merchants: MerchantFile = parse("merchants.json", MERCHANTS)?;
+    let categories: CategoryFile = parse("categories.json", CATEGORIES)?;
+    let shops: ShopFile = parse("shops.json", SHOPS)?;
 
     let txn = db.begin().await?;
     district::Entity::insert_many(
@@ -192,6 +233,44 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
             .exec(&txn)
             .await?;
         }
+    }
+    category::Entity::insert_many(categories.categories.into_iter().map(|c| {
+        category::ActiveModel {
+            code: Set(c.code),
+            name: Set(c.name),
+            tier: Set(c.tier),
+            sort_order: Set(c.sort_order),
+        }
+    }))
+    .on_conflict_do_nothing_on([category::Column::Code])
+    .exec(&txn)
+    .await?;
+
+    let coord = shops.coord;
+    for chunk in shops.shops.chunks(100) {
+        shop::Entity::insert_many(chunk.iter().map(|s| {
+            let position = coord.to_stored(crate::geo::LatLng::new(s.lat, s.lng));
+            shop::ActiveModel {
+                id: Set(s.id),
+                merchant_id: Set(s.merchant_id),
+                name: Set(s.name.clone()),
+                category_code: Set(s.category.clone()),
+                address: Set(s.address.clone()),
+                district_code: Set(s.district_code.clone()),
+                lat: Set(position.lat),
+                lng: Set(position.lng),
+                phone: Set(s.phone.clone()),
+                opening_hours: Set(s.opening_hours.to_string()),
+                exceptions: Set(s.exceptions.to_string()),
+                tags: Set(serde_json::Value::from(s.tags.clone()).to_string()),
+                status: Set(crate::places::sync::ACTIVE.to_owned()),
+                created_at: Set(now),
+                updated_at: Set(now),
+            }
+        }))
+        .on_conflict_do_nothing_on([shop::Column::Id])
+        .exec(&txn)
+        .await?;
     }
     txn.commit().await?;
     Ok(())

@@ -1,0 +1,234 @@
+//! Keeping the index in step with the database: a full load at start-up, the
+//! writer's own changes applied at once, and a poll that picks up changes
+//! made by other instances on the same database within seconds.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use chrono::Duration;
+use entity::shop;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+use uuid::Uuid;
+
+use super::categories::CategoryRegistry;
+use super::hours::{DatedException, Schedule, WeeklyHours};
+use super::index::{IndexedShop, ShopIndex};
+use super::tags;
+use crate::geo::LatLng;
+use crate::state::AppState;
+
+pub const ACTIVE: &str = "active";
+pub const CLOSED: &str = "closed";
+
+/// Re-read this much history on every poll, so a transaction that committed
+/// late, or another instance's clock running a little behind, is not missed.
+const POLL_OVERLAP_SECONDS: i64 = 30;
+const LOAD_CHUNK: u64 = 20_000;
+
+/// The columns the index needs.
+#[derive(Debug, FromQueryResult)]
+pub struct IndexRow {
+    pub id: Uuid,
+    pub merchant_id: Uuid,
+    pub name: String,
+    pub category_code: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub opening_hours: String,
+    pub exceptions: String,
+    pub tags: String,
+    pub status: String,
+    pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+fn index_columns() -> [shop::Column; 11] {
+    use shop::Column as C;
+    [
+        C::Id,
+        C::MerchantId,
+        C::Name,
+        C::CategoryCode,
+        C::Lat,
+        C::Lng,
+        C::OpeningHours,
+        C::Exceptions,
+        C::Tags,
+        C::Status,
+        C::UpdatedAt,
+    ]
+}
+
+/// Turns rows into index entries, parsing each distinct hours and tags text
+/// once (a million shops share a few hundred distinct schedules).
+#[derive(Default)]
+pub struct RowConverter {
+    schedules: HashMap<(String, String), Arc<Schedule>>,
+    tag_masks: HashMap<String, u32>,
+}
+
+impl RowConverter {
+    pub fn convert(
+        &mut self,
+        row: IndexRow,
+        categories: &CategoryRegistry,
+        index: &mut ShopIndex,
+    ) -> Option<IndexedShop> {
+        let Some(category) = categories.index_of(&row.category_code) else {
+            tracing::warn!(shop_id = %row.id, category = %row.category_code, "shop with an unknown category left out of the index");
+            return None;
+        };
+        let key = (row.opening_hours, row.exceptions);
+        let schedule = match self.schedules.get(&key) {
+            Some(s) => s.clone(),
+            None => {
+                let weekly: Vec<WeeklyHours> = serde_json::from_str(&key.0).unwrap_or_default();
+                let exceptions: Vec<DatedException> =
+                    serde_json::from_str(&key.1).unwrap_or_default();
+                let compiled = Schedule::compile(&weekly, &exceptions).unwrap_or_else(|errors| {
+                    tracing::warn!(shop_id = %row.id, ?errors, "stored opening hours do not compile; shown as closed");
+                    Schedule::default()
+                });
+                let shared = index.intern(compiled);
+                self.schedules.insert(key, shared.clone());
+                shared
+            }
+        };
+        let tags = match self.tag_masks.get(&row.tags) {
+            Some(mask) => *mask,
+            None => {
+                let list: Vec<String> = serde_json::from_str(&row.tags).unwrap_or_default();
+                let mask = tags::mask(list.iter().map(String::as_str)).unwrap_or_else(|unknown| {
+                    tracing::warn!(shop_id = %row.id, tag = unknown, "stored tag outside the vocabulary ignored");
+                    tags::mask(list.iter().map(String::as_str).filter(|t| tags::bit(t).is_some())).unwrap_or(0)
+                });
+                self.tag_masks.insert(row.tags, mask);
+                mask
+            }
+        };
+        Some(IndexedShop {
+            id: row.id,
+            merchant_id: row.merchant_id,
+            name: row.name.into_boxed_str(),
+            position: LatLng::new(row.lat, row.lng),
+            category,
+            tags,
+            schedule,
+            updated_at: row.updated_at.timestamp_micros(),
+        })
+    }
+}
+
+/// Reads every active shop, in chunks by id.
+pub async fn load(
+    db: &impl ConnectionTrait,
+    categories: &CategoryRegistry,
+) -> Result<ShopIndex, DbErr> {
+    let started = Instant::now();
+    let mut index = ShopIndex::default();
+    let mut converter = RowConverter::default();
+    let mut entries = Vec::new();
+    let mut after: Option<Uuid> = None;
+    loop {
+        let mut query = shop::Entity::find()
+            .select_only()
+            .columns(index_columns())
+            .filter(shop::Column::Status.eq(ACTIVE));
+        if let Some(last) = after {
+            query = query.filter(shop::Column::Id.gt(last));
+        }
+        let rows = query
+            .order_by_asc(shop::Column::Id)
+            .limit(LOAD_CHUNK)
+            .into_model::<IndexRow>()
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else { break };
+        after = Some(last.id);
+        let full = rows.len() as u64 == LOAD_CHUNK;
+        entries.extend(
+            rows.into_iter()
+                .filter_map(|row| converter.convert(row, categories, &mut index)),
+        );
+        if !full {
+            break;
+        }
+    }
+    // Shops of one cell next to each other in memory: a search then reads
+    // neighbouring entries instead of jumping around a large array.
+    entries.sort_by(|a, b| {
+        let key = |s: &IndexedShop| {
+            (
+                (s.position.lat / 0.0015).floor() as i64,
+                (s.position.lng / 0.0017).floor() as i64,
+            )
+        };
+        key(a).cmp(&key(b))
+    });
+    for entry in entries {
+        index.upsert(entry);
+    }
+    tracing::info!(
+        shops = index.len(),
+        millis = started.elapsed().as_millis() as u64,
+        "shop index loaded"
+    );
+    Ok(index)
+}
+
+/// Applies the current database row of one shop to this instance's index.
+pub fn apply(state: &AppState, row: IndexRow, converter: &mut RowConverter) {
+    let places = &state.places;
+    let mut index = places.write_index();
+    if row.status == ACTIVE {
+        if let Some(entry) = converter.convert(row, &places.categories, &mut index) {
+            index.upsert(entry);
+        }
+    } else {
+        index.remove(&row.id);
+    }
+}
+
+pub async fn fetch_row(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<IndexRow>, DbErr> {
+    shop::Entity::find_by_id(id)
+        .select_only()
+        .columns(index_columns())
+        .into_model::<IndexRow>()
+        .one(db)
+        .await
+}
+
+/// Pulls changes written since a little before now and applies them.
+pub async fn poll_once(state: &AppState, converter: &mut RowConverter) -> Result<usize, DbErr> {
+    let since = state.clock.now() - Duration::seconds(POLL_OVERLAP_SECONDS);
+    let rows = shop::Entity::find()
+        .select_only()
+        .columns(index_columns())
+        .filter(shop::Column::UpdatedAt.gt(since))
+        .into_model::<IndexRow>()
+        .all(&state.db)
+        .await?;
+    let n = rows.len();
+    for row in rows {
+        apply(state, row, converter);
+    }
+    Ok(n)
+}
+
+/// Runs `poll_once` forever at the configured interval.
+pub fn spawn_poller(state: actix_web::web::Data<AppState>) {
+    actix_web::rt::spawn(async move {
+        let mut converter = RowConverter::default();
+        let mut tick = tokio::time::interval(state.config.index_poll_interval);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = poll_once(&state, &mut converter).await {
+                tracing::warn!(error = %e, "shop index poll failed; retrying");
+            }
+        }
+    });
+}
