@@ -5,11 +5,12 @@ use crate::config::Config;
 use crate::startup::Application;
 use crate::{db, seed, telemetry};
 
-const USAGE: &str = "usage: yuhui [serve | migrate | seed]
+const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --shops N]
 
-  serve    (default) migrate, seed an empty database, serve the API
-  migrate  apply pending migrations and exit
-  seed     load seeds/ (idempotent) and exit
+  serve                        (default) migrate, seed an empty database, serve the API
+  migrate                      apply pending migrations and exit
+  seed                         load seeds/ (idempotent) and exit
+  seed synthetic --shops N     replace the benchmark merchant's shops with N synthetic ones
 
 Configuration comes from environment variables; see README.md.";
 
@@ -34,9 +35,23 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
             db::migrate(&db).await?;
             seed::load(&db, Clock::System.now()).await?;
             println!("seed data loaded");
+            if args.get(2).map(String::as_str) == Some("synthetic") {
+                let shops = synthetic_count(&args[3..])?;
+                seed::synthetic::shops(&db, shops, Clock::System.now()).await?;
+                println!("{shops} synthetic shops written");
+            }
             Ok(())
         }
         other => Err(format!("unknown command `{other}`\n\n{USAGE}").into()),
+    }
+}
+
+fn synthetic_count(args: &[String]) -> Result<u64, Box<dyn std::error::Error>> {
+    match args {
+        [flag, n] if flag == "--shops" => n
+            .parse()
+            .map_err(|_| format!("--shops takes a number, not `{n}`").into()),
+        _ => Err(format!("usage: yuhui seed synthetic --shops N\n\n{USAGE}").into()),
     }
 }
 

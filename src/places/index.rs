@@ -22,14 +22,20 @@ const CELL_LNG_DEG: f64 = 0.0017;
 const ALL_CATEGORIES: u16 = u16::MAX;
 const METRES_PER_DEGREE: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
 
-/// A multiply-rotate hash (as in rustc's FxHash): cell keys and UUIDs are
+/// A multiply-rotate hash with a splitmix64 finish: cell keys and UUIDs are
 /// ours, not an attacker's, so SipHash's flood resistance buys nothing here.
+/// The finish matters: a bare multiply leaves the low bits (which pick the
+/// bucket) depending only on the key's low bits, and cell keys that differ
+/// in their high bits would all collide.
 #[derive(Default, Clone, Copy)]
 pub struct FastHasher(u64);
 
 impl Hasher for FastHasher {
     fn finish(&self) -> u64 {
-        self.0
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
     }
 
     fn write(&mut self, bytes: &[u8]) {
@@ -112,20 +118,22 @@ fn contains_ignore_ascii_case(haystack: &str, needle: &str) -> bool {
     }
 }
 
+/// What a cell holds of each shop: enough to measure and sort without
+/// touching the full entry, so scans read 24 bytes a shop, in order.
+#[derive(Debug, Clone, Copy)]
+struct CellEntry {
+    position: LatLng,
+    slot: u32,
+    category: u16,
+}
+
 #[derive(Default)]
 pub struct ShopIndex {
     slots: Vec<Option<IndexedShop>>,
     free: Vec<u32>,
     by_id: FastMap<Uuid, u32>,
-    cells: FastMap<u64, Vec<u32>>,
+    cells: FastMap<u64, Vec<CellEntry>>,
     schedules: HashSet<Arc<Schedule>>,
-}
-
-fn cell_of(p: LatLng) -> (i32, i32) {
-    (
-        (p.lat / CELL_LAT_DEG).floor() as i32,
-        (p.lng / CELL_LNG_DEG).floor() as i32,
-    )
 }
 
 fn cell_key(category: u16, (cy, cx): (i32, i32)) -> u64 {
@@ -151,13 +159,72 @@ fn ring(center: (i32, i32), r: i32, mut visit: impl FnMut((i32, i32))) {
     }
 }
 
-/// The smallest side of a cell at this latitude, in metres.
-fn min_cell_side_m(lat: f64) -> f64 {
-    (CELL_LAT_DEG * METRES_PER_DEGREE)
-        .min(CELL_LNG_DEG * METRES_PER_DEGREE * lat.to_radians().cos())
+/// A grid of cells `lat_deg` × `lng_deg`. The all-shops lists use a fine
+/// grid (~165 m); the per-category lists a grid four times coarser, so that a
+/// category's few shops in an area share one list instead of one list each.
+#[derive(Debug, Clone, Copy)]
+struct Grid {
+    lat_deg: f64,
+    lng_deg: f64,
+}
+
+const FINE: Grid = Grid {
+    lat_deg: CELL_LAT_DEG,
+    lng_deg: CELL_LNG_DEG,
+};
+const COARSE: Grid = Grid {
+    lat_deg: CELL_LAT_DEG * 4.0,
+    lng_deg: CELL_LNG_DEG * 4.0,
+};
+
+impl Grid {
+    fn cell_of(self, p: LatLng) -> (i32, i32) {
+        (
+            (p.lat / self.lat_deg).floor() as i32,
+            (p.lng / self.lng_deg).floor() as i32,
+        )
+    }
+
+    /// The smallest side of a cell at this latitude, in metres.
+    fn min_side_m(self, lat: f64) -> f64 {
+        (self.lat_deg * METRES_PER_DEGREE)
+            .min(self.lng_deg * METRES_PER_DEGREE * lat.to_radians().cos())
+    }
+
+    /// Distance in metres from `center` to the nearest point of a cell, in
+    /// the same local projection as `distance_with_cos`.
+    fn cell_distance_m(self, center: LatLng, cos_lat: f64, (cy, cx): (i32, i32)) -> f64 {
+        let lat0 = f64::from(cy) * self.lat_deg;
+        let lng0 = f64::from(cx) * self.lng_deg;
+        let dy = (lat0 - center.lat)
+            .max(0.0)
+            .max(center.lat - (lat0 + self.lat_deg));
+        let dx = (lng0 - center.lng)
+            .max(0.0)
+            .max(center.lng - (lng0 + self.lng_deg))
+            * cos_lat;
+        METRES_PER_DEGREE * (dy * dy + dx * dx).sqrt()
+    }
 }
 
 impl ShopIndex {
+    /// Room for `n` shops, so a bulk load does not regrow its tables.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            slots: Vec::with_capacity(n),
+            by_id: FastMap::with_capacity_and_hasher(n, Default::default()),
+            ..Default::default()
+        }
+    }
+
+    /// Gives back the spare room lists grew into while loading.
+    pub fn shrink_to_fit(&mut self) {
+        for list in self.cells.values_mut() {
+            list.shrink_to_fit();
+        }
+        self.cells.shrink_to_fit();
+    }
+
     pub fn len(&self) -> usize {
         self.by_id.len()
     }
@@ -200,15 +267,19 @@ impl ShopIndex {
                 (self.slots.len() - 1) as u32
             }
         };
-        let cell = cell_of(shop.position);
+        let entry = CellEntry {
+            position: shop.position,
+            slot,
+            category: shop.category,
+        };
         self.cells
-            .entry(cell_key(ALL_CATEGORIES, cell))
+            .entry(cell_key(ALL_CATEGORIES, FINE.cell_of(shop.position)))
             .or_default()
-            .push(slot);
+            .push(entry);
         self.cells
-            .entry(cell_key(shop.category, cell))
+            .entry(cell_key(shop.category, COARSE.cell_of(shop.position)))
             .or_default()
-            .push(slot);
+            .push(entry);
         self.by_id.insert(shop.id, slot);
         self.slots[slot as usize] = Some(shop);
     }
@@ -218,13 +289,13 @@ impl ShopIndex {
             return false;
         };
         if let Some(shop) = self.slots[slot as usize].take() {
-            let cell = cell_of(shop.position);
-            for key in [
-                cell_key(ALL_CATEGORIES, cell),
-                cell_key(shop.category, cell),
-            ] {
+            let keys = [
+                cell_key(ALL_CATEGORIES, FINE.cell_of(shop.position)),
+                cell_key(shop.category, COARSE.cell_of(shop.position)),
+            ];
+            for key in keys {
                 if let Some(list) = self.cells.get_mut(&key) {
-                    list.retain(|s| *s != slot);
+                    list.retain(|e| e.slot != slot);
                     if list.is_empty() {
                         self.cells.remove(&key);
                     }
@@ -249,10 +320,15 @@ impl ShopIndex {
             return Vec::new();
         }
         let cos_lat = center.lat.to_radians().cos();
-        let side = min_cell_side_m(center.lat);
-        let center_cell = cell_of(center);
-        let max_ring = (radius_m / side).ceil() as i32 + 1;
         let all = [ALL_CATEGORIES];
+        let grid = if filter.categories.is_empty() {
+            FINE
+        } else {
+            COARSE
+        };
+        let side = grid.min_side_m(center.lat);
+        let center_cell = grid.cell_of(center);
+        let max_ring = (radius_m / side).ceil() as i32 + 1;
         let keys: &[u16] = if filter.categories.is_empty() {
             &all
         } else {
@@ -274,25 +350,36 @@ impl ShopIndex {
                 break;
             }
             ring(center_cell, r, |cell| {
+                if grid.cell_distance_m(center, cos_lat, cell) > radius_m {
+                    return;
+                }
                 for category in keys {
                     let Some(list) = self.cells.get(&cell_key(*category, cell)) else {
                         continue;
                     };
-                    for &slot in list {
-                        let Some(shop) = self.shop(slot) else {
-                            continue;
-                        };
-                        let d = distance_with_cos(center, shop.position, cos_lat);
+                    for entry in list {
+                        let d = distance_with_cos(center, entry.position, cos_lat);
                         if d > radius_m {
                             continue;
                         }
                         let mm = (d * 1000.0).round() as u64;
+                        // Cheap rejections on the distance alone, before the entry is read.
+                        if after.is_some_and(|(after_mm, _)| mm < after_mm) {
+                            continue;
+                        }
+                        let full = best.len() == limit;
+                        if full && best.peek().is_some_and(|top| mm > top.0) {
+                            continue;
+                        }
+                        let Some(shop) = self.shop(entry.slot) else {
+                            continue;
+                        };
                         if let Some(key) = after
                             && (mm, shop.id) <= key
                         {
                             continue;
                         }
-                        if best.len() == limit
+                        if full
                             && best
                                 .peek()
                                 .is_some_and(|top| (mm, shop.id) >= (top.0, top.1))
@@ -302,7 +389,7 @@ impl ShopIndex {
                         if !filter.accepts(shop) {
                             continue;
                         }
-                        best.push((mm, shop.id, slot));
+                        best.push((mm, shop.id, entry.slot));
                         if best.len() > limit {
                             best.pop();
                         }
@@ -323,55 +410,66 @@ impl ShopIndex {
     }
 
     /// For each category, the nearest shop within `radius_m` (any opening
-    /// state): one pass over every cell the circle touches.
-    pub fn nearest_per_category(&self, center: LatLng, radius_m: f64) -> FastMap<u16, Hit> {
-        let mut nearest: FastMap<u16, (u64, Uuid, u32)> = FastMap::default();
+    /// state): one pass over every cell the circle touches. Indexed by
+    /// category number; `categories` is how many there are.
+    pub fn nearest_per_category(
+        &self,
+        center: LatLng,
+        radius_m: f64,
+        categories: usize,
+    ) -> Vec<Option<Hit>> {
+        // (distance mm, slot) of the nearest so far; ties go to the lower id.
+        let mut nearest: Vec<Option<(u64, u32)>> = vec![None; categories];
         if !center.is_valid() {
-            return FastMap::default();
+            return vec![None; categories];
         }
         let cos_lat = center.lat.to_radians().cos();
-        let side = min_cell_side_m(center.lat);
-        let center_cell = cell_of(center);
+        let side = FINE.min_side_m(center.lat);
+        let center_cell = FINE.cell_of(center);
         let max_ring = (radius_m / side).ceil() as i32 + 1;
         for r in 0..=max_ring {
             if f64::from((r - 1).max(0)) * side > radius_m {
                 break;
             }
             ring(center_cell, r, |cell| {
+                if FINE.cell_distance_m(center, cos_lat, cell) > radius_m {
+                    return;
+                }
                 let Some(list) = self.cells.get(&cell_key(ALL_CATEGORIES, cell)) else {
                     return;
                 };
-                for &slot in list {
-                    let Some(shop) = self.shop(slot) else {
+                for entry in list {
+                    let Some(held) = nearest.get_mut(usize::from(entry.category)) else {
                         continue;
                     };
-                    let d = distance_with_cos(center, shop.position, cos_lat);
+                    let d = distance_with_cos(center, entry.position, cos_lat);
                     if d > radius_m {
                         continue;
                     }
-                    let candidate = ((d * 1000.0).round() as u64, shop.id, slot);
-                    nearest
-                        .entry(shop.category)
-                        .and_modify(|held| {
-                            if (candidate.0, candidate.1) < (held.0, held.1) {
-                                *held = candidate;
-                            }
-                        })
-                        .or_insert(candidate);
+                    let mm = (d * 1000.0).round() as u64;
+                    let better = match held {
+                        None => true,
+                        Some((held_mm, _)) if mm < *held_mm => true,
+                        Some((held_mm, held_slot)) if mm == *held_mm => {
+                            let id = |slot: u32| self.shop(slot).map(|s| s.id);
+                            id(entry.slot) < id(*held_slot)
+                        }
+                        Some(_) => false,
+                    };
+                    if better {
+                        *held = Some((mm, entry.slot));
+                    }
                 }
             });
         }
         nearest
             .into_iter()
-            .map(|(category, (mm, _, slot))| {
-                (
-                    category,
-                    Hit {
-                        slot,
-                        distance_m: mm as f64 / 1000.0,
-                        distance_mm: mm,
-                    },
-                )
+            .map(|n| {
+                n.map(|(mm, slot)| Hit {
+                    slot,
+                    distance_m: mm as f64 / 1000.0,
+                    distance_mm: mm,
+                })
             })
             .collect()
     }
@@ -537,14 +635,13 @@ mod tests {
     fn nearest_per_category_finds_each_categorys_closest() {
         let index = scattered(5_000);
         let center = LatLng::new(29.5575, 106.5770);
-        let per = index.nearest_per_category(center, 827.0);
+        let per = index.nearest_per_category(center, 827.0, 7);
         for category in 0..7u16 {
             let expected = brute_force(&index, center, 827.0, Some(category))
                 .first()
                 .copied();
-            let got = per
-                .get(&category)
-                .map(|h| (h.distance_mm, index.shop(h.slot).unwrap().id));
+            let got =
+                per[usize::from(category)].map(|h| (h.distance_mm, index.shop(h.slot).unwrap().id));
             assert_eq!(got, expected, "category {category}");
         }
     }

@@ -182,7 +182,7 @@ pub fn circle_report(state: &AppState, q: &CircleQuery) -> AppResult<CircleRepor
     let minutes = walk_minutes(q.walk_minutes)?;
     let radius = places.walking.radius_m(minutes, q.profile);
     let index = places.read_index();
-    let nearest = index.nearest_per_category(center, radius);
+    let nearest = index.nearest_per_category(center, radius, places.categories.all().len());
     let coverage = |tier: Tier| -> Vec<CategoryCoverage> {
         places
             .categories
@@ -190,14 +190,18 @@ pub fn circle_report(state: &AppState, q: &CircleQuery) -> AppResult<CircleRepor
             .map(|(i, info)| CategoryCoverage {
                 category: info.code.clone(),
                 name: info.name.clone(),
-                nearest: nearest.get(&i).and_then(|hit| {
-                    index.shop(hit.slot).map(|s| NearestShop {
-                        shop_id: s.id,
-                        name: s.name.to_string(),
-                        distance_m: hit.distance_m.round() as u32,
-                        walk_minutes: places.walking.minutes(hit.distance_m, q.profile),
-                    })
-                }),
+                nearest: nearest
+                    .get(usize::from(i))
+                    .copied()
+                    .flatten()
+                    .and_then(|hit| {
+                        index.shop(hit.slot).map(|s| NearestShop {
+                            shop_id: s.id,
+                            name: s.name.to_string(),
+                            distance_m: hit.distance_m.round() as u32,
+                            walk_minutes: places.walking.minutes(hit.distance_m, q.profile),
+                        })
+                    }),
             })
             .collect()
     };

@@ -9,8 +9,8 @@ use std::time::Instant;
 use chrono::Duration;
 use entity::shop;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
-    QuerySelect,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
+    QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -43,6 +43,25 @@ pub struct IndexRow {
     pub tags: String,
     pub status: String,
     pub updated_at: chrono::DateTime<chrono::Utc>,
+}
+
+impl IndexRow {
+    /// Reads a row selected with `index_columns()`, by position.
+    fn from_positions(row: &sea_orm::QueryResult) -> Result<Self, DbErr> {
+        Ok(Self {
+            id: row.try_get_by_index(0)?,
+            merchant_id: row.try_get_by_index(1)?,
+            name: row.try_get_by_index(2)?,
+            category_code: row.try_get_by_index(3)?,
+            lat: row.try_get_by_index(4)?,
+            lng: row.try_get_by_index(5)?,
+            opening_hours: row.try_get_by_index(6)?,
+            exceptions: row.try_get_by_index(7)?,
+            tags: row.try_get_by_index(8)?,
+            status: row.try_get_by_index(9)?,
+            updated_at: row.try_get_by_index(10)?,
+        })
+    }
 }
 
 fn index_columns() -> [shop::Column; 11] {
@@ -128,9 +147,13 @@ pub async fn load(
     categories: &CategoryRegistry,
 ) -> Result<ShopIndex, DbErr> {
     let started = Instant::now();
-    let mut index = ShopIndex::default();
+    let active = shop::Entity::find()
+        .filter(shop::Column::Status.eq(ACTIVE))
+        .count(db)
+        .await? as usize;
+    let mut index = ShopIndex::with_capacity(active);
     let mut converter = RowConverter::default();
-    let mut entries = Vec::new();
+    let mut entries = Vec::with_capacity(active);
     let mut after: Option<Uuid> = None;
     loop {
         let mut query = shop::Entity::find()
@@ -140,19 +163,23 @@ pub async fn load(
         if let Some(last) = after {
             query = query.filter(shop::Column::Id.gt(last));
         }
-        let rows = query
+        // Positional reads: mapping a million rows by column name costs seconds.
+        let statement = query
             .order_by_asc(shop::Column::Id)
             .limit(LOAD_CHUNK)
-            .into_model::<IndexRow>()
-            .all(db)
-            .await?;
-        let Some(last) = rows.last() else { break };
-        after = Some(last.id);
+            .build(db.get_database_backend());
+        let rows = db.query_all_raw(statement).await?;
         let full = rows.len() as u64 == LOAD_CHUNK;
-        entries.extend(
-            rows.into_iter()
-                .filter_map(|row| converter.convert(row, categories, &mut index)),
-        );
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            let row = IndexRow::from_positions(&row)?;
+            after = Some(row.id);
+            if let Some(entry) = converter.convert(row, categories, &mut index) {
+                entries.push(entry);
+            }
+        }
         if !full {
             break;
         }
@@ -171,6 +198,7 @@ pub async fn load(
     for entry in entries {
         index.upsert(entry);
     }
+    index.shrink_to_fit();
     tracing::info!(
         shops = index.len(),
         millis = started.elapsed().as_millis() as u64,

@@ -14,6 +14,8 @@ use sea_orm::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+pub mod synthetic;
+
 const DISTRICTS: &str = include_str!("../../seeds/districts.json");
 const ACCOUNTS: &str = include_str!("../../seeds/accounts.json");
 const MERCHANTS: &str = include_str!("../../seeds/merchants.json");

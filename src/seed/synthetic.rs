@@ -1,0 +1,159 @@
+//! Synthetic shops for benchmarks: `yuhui seed synthetic --shops 1000000`
+//! spreads shops uniformly over a square of central Chongqing sized for
+//! about 1,500 shops per km², all owned by one benchmark merchant. Running it
+//! again replaces that merchant's shops, so the count is always exact.
+
+use chrono::{DateTime, Utc};
+use entity::{category, merchant, shop, user};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+};
+use uuid::Uuid;
+
+use super::SeedError;
+
+pub const BENCH_MERCHANT_ID: Uuid = Uuid::from_u128(0x01936d4a_0000_7000_8000_0000000000ff);
+const SHOPS_PER_KM2: f64 = 1_500.0;
+/// 解放碑 area, GCJ-02: the square is centred here.
+const CENTER: (f64, f64) = (29.5546, 106.5707);
+const BATCH: usize = 1_000;
+
+const HOURS: [&str; 6] = [
+    r#"[{"days":[1,2,3,4,5,6,7],"open":"00:00","close":"24:00"}]"#,
+    r#"[{"days":[1,2,3,4,5,6,7],"open":"09:00","close":"21:00"}]"#,
+    r#"[{"days":[1,2,3,4,5,6,7],"open":"10:00","close":"22:00"}]"#,
+    r#"[{"days":[1,2,3,4,5],"open":"08:30","close":"18:00"},{"days":[6,7],"open":"09:00","close":"17:00"}]"#,
+    r#"[{"days":[1,2,3,4,5,6,7],"open":"17:00","close":"02:00"}]"#,
+    r#"[{"days":[1,2,3,4,5,6,7],"open":"06:00","close":"10:30"}]"#,
+];
+const TAGS: [&str; 4] = [
+    r#"[]"#,
+    r#"["支持消费券"]"#,
+    r#"["老字号"]"#,
+    r#"["地铁站","支持消费券"]"#,
+];
+
+/// xorshift64*: reproducible data without a dependency.
+struct Rng(u64);
+
+impl Rng {
+    fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    fn unit(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+
+    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
+        &items[(self.next_u64() % items.len() as u64) as usize]
+    }
+}
+
+/// The square's half side in degrees of latitude and longitude.
+pub fn half_extent(count: u64) -> (f64, f64) {
+    let side_km = (count as f64 / SHOPS_PER_KM2).sqrt();
+    let half_m = side_km * 1000.0 / 2.0;
+    let lat = half_m / 111_195.0;
+    let lng = half_m / (111_195.0 * CENTER.0.to_radians().cos());
+    (lat, lng)
+}
+
+pub async fn shops(
+    db: &DatabaseConnection,
+    count: u64,
+    now: DateTime<Utc>,
+) -> Result<(), SeedError> {
+    let owner = user::Entity::find()
+        .filter(user::Column::Openid.eq("demo-merchant"))
+        .one(db)
+        .await?
+        .ok_or_else(|| SeedError::UnknownAccount("demo-merchant".into()))?;
+    merchant::Entity::insert(merchant::ActiveModel {
+        id: Set(BENCH_MERCHANT_ID),
+        name: Set("基准测试连锁".into()),
+        uscc: Set("91500103MA60YH9997".into()),
+        district_code: Set("500103".into()),
+        address: Set("渝中区民族路 1 号".into()),
+        contact_phone: Set("023-63839999".into()),
+        no_reason_return: Set(false),
+        first_compensation: Set(false),
+        odr: Set(false),
+        status: Set("approved".into()),
+        reject_reason: Set(None),
+        applicant_id: Set(owner.id),
+        reviewed_by: Set(None),
+        reviewed_at: Set(Some(now)),
+        created_at: Set(now),
+        updated_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([merchant::Column::Id])
+    .exec(db)
+    .await?;
+    shop::Entity::delete_many()
+        .filter(shop::Column::MerchantId.eq(BENCH_MERCHANT_ID))
+        .exec(db)
+        .await?;
+
+    let categories: Vec<String> = category::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|c| c.code)
+        .collect();
+    let (half_lat, half_lng) = half_extent(count);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let mut written = 0u64;
+    while written < count {
+        let n = BATCH.min((count - written) as usize);
+        let rows: Vec<shop::ActiveModel> = (0..n)
+            .map(|i| {
+                let category = rng.pick(&categories).clone();
+                let lat = CENTER.0 + (rng.unit() * 2.0 - 1.0) * half_lat;
+                let lng = CENTER.1 + (rng.unit() * 2.0 - 1.0) * half_lng;
+                shop::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    merchant_id: Set(BENCH_MERCHANT_ID),
+                    name: Set(format!("{category}-{:07}", written + i as u64)),
+                    category_code: Set(category),
+                    address: Set("渝中区".into()),
+                    district_code: Set("500103".into()),
+                    lat: Set(lat),
+                    lng: Set(lng),
+                    phone: Set(None),
+                    opening_hours: Set((*rng.pick(&HOURS)).to_owned()),
+                    exceptions: Set("[]".into()),
+                    tags: Set((*rng.pick(&TAGS)).to_owned()),
+                    status: Set("active".into()),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+            })
+            .collect();
+        let txn = db.begin().await?;
+        shop::Entity::insert_many(rows).exec(&txn).await?;
+        txn.commit().await?;
+        written += n as u64;
+        if written.is_multiple_of(100_000) || written == count {
+            tracing::info!(written, count, "synthetic shops");
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_million_shops_cover_about_667_square_kilometres() {
+        let (lat, lng) = half_extent(1_000_000);
+        let side_ns_km = 2.0 * lat * 111.195;
+        let side_ew_km = 2.0 * lng * 111.195 * CENTER.0.to_radians().cos();
+        let area = side_ns_km * side_ew_km;
+        assert!((area - 666.7).abs() < 1.0, "{area}");
+    }
+}
