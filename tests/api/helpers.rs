@@ -25,13 +25,19 @@ pub struct TestApp {
     pub client: reqwest::Client,
     pub wechat: FakeWechat,
     pub clock: Clock,
+    pub database_url: String,
     server: ServerHandle,
     database: TestDatabase,
 }
 
 enum TestDatabase {
     Sqlite(PathBuf),
-    Postgres { admin_url: String, name: String },
+    Postgres {
+        admin_url: String,
+        name: String,
+    },
+    /// Another test app's database: that app cleans it up.
+    Shared,
 }
 
 pub struct Response {
@@ -104,6 +110,14 @@ impl TestApp {
         self.request(Method::PUT, path, token, Some(body)).await
     }
 
+    pub async fn patch(&self, path: &str, token: Option<&str>, body: Value) -> Response {
+        self.request(Method::PATCH, path, token, Some(body)).await
+    }
+
+    pub async fn delete(&self, path: &str, token: Option<&str>) -> Response {
+        self.request(Method::DELETE, path, token, None).await
+    }
+
     /// Logs in through the dev login; returns the token.
     pub async fn login(&self, openid: &str) -> String {
         let res = self
@@ -145,6 +159,7 @@ impl Drop for TestApp {
                     let _ = std::fs::remove_file(p);
                 }
             }
+            TestDatabase::Shared => {}
             TestDatabase::Postgres { admin_url, name } => {
                 let admin_url = admin_url.clone();
                 let name = name.clone();
@@ -177,6 +192,8 @@ impl Drop for TestApp {
 pub struct TestOptions {
     pub vars: HashMap<String, String>,
     pub start: DateTime<Utc>,
+    /// Run against this database (another app's) instead of a fresh one.
+    pub shared_database_url: Option<String>,
 }
 
 impl Default for TestOptions {
@@ -184,6 +201,7 @@ impl Default for TestOptions {
         Self {
             vars: HashMap::new(),
             start: default_start(),
+            shared_database_url: None,
         }
     }
 }
@@ -201,10 +219,13 @@ pub async fn spawn_app() -> TestApp {
 
 pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     let wechat = FakeWechat::start().await;
-    let (database_url, database) = fresh_database().await;
+    let (database_url, database) = match options.shared_database_url.clone() {
+        Some(url) => (url, TestDatabase::Shared),
+        None => fresh_database().await,
+    };
 
     let mut vars: HashMap<String, String> = HashMap::from([
-        ("DATABASE_URL".into(), database_url),
+        ("DATABASE_URL".into(), database_url.clone()),
         ("YUHUI_BIND".into(), "127.0.0.1:0".into()),
         ("YUHUI_WORKERS".into(), "2".into()),
         ("YUHUI_DB_MAX_CONNECTIONS".into(), "5".into()),
@@ -237,6 +258,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
             .expect("client"),
         wechat,
         clock,
+        database_url,
         server,
         database,
     }

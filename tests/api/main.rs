@@ -10,3 +10,4 @@ mod identity;
 mod merchants;
 mod openapi;
 mod ops;
+mod places;
