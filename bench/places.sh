@@ -16,7 +16,8 @@ CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-1}"
 PORT="${PORT:-18181}"
 PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
-DB_URL="$PG/yuhui_bench"
+# TLS to a database on loopback only costs time; use your own URL elsewhere.
+DB_URL="$PG/yuhui_bench?sslmode=disable"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 cargo build --release --quiet

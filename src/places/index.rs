@@ -51,7 +51,7 @@ impl Hasher for FastHasher {
     }
 }
 
-type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 #[derive(Debug, Clone)]
 pub struct IndexedShop {
@@ -133,7 +133,7 @@ pub struct ShopIndex {
     free: Vec<u32>,
     by_id: FastMap<Uuid, u32>,
     cells: FastMap<u64, Vec<CellEntry>>,
-    schedules: HashSet<Arc<Schedule>>,
+    schedules: HashSet<Arc<Schedule>, BuildHasherDefault<FastHasher>>,
 }
 
 fn cell_key(category: u16, (cy, cx): (i32, i32)) -> u64 {
@@ -260,6 +260,11 @@ impl ShopIndex {
             return;
         }
         self.remove(&shop.id);
+        self.insert_new(shop);
+    }
+
+    /// Adds a shop known not to be in the index (the bulk load).
+    pub fn insert_new(&mut self, shop: IndexedShop) {
         let slot = match self.free.pop() {
             Some(slot) => slot,
             None => {

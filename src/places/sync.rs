@@ -2,7 +2,6 @@
 //! writer's own changes applied at once, and a poll that picks up changes
 //! made by other instances on the same database within seconds.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -16,7 +15,7 @@ use uuid::Uuid;
 
 use super::categories::CategoryRegistry;
 use super::hours::{DatedException, Schedule, WeeklyHours};
-use super::index::{IndexedShop, ShopIndex};
+use super::index::{FastMap, IndexedShop, ShopIndex};
 use super::tags;
 use crate::geo::LatLng;
 use crate::state::AppState;
@@ -85,8 +84,8 @@ fn index_columns() -> [shop::Column; 11] {
 /// once (a million shops share a few hundred distinct schedules).
 #[derive(Default)]
 pub struct RowConverter {
-    schedules: HashMap<(String, String), Arc<Schedule>>,
-    tag_masks: HashMap<String, u32>,
+    schedules: FastMap<(String, String), Arc<Schedule>>,
+    tag_masks: FastMap<String, u32>,
 }
 
 impl RowConverter {
@@ -154,8 +153,8 @@ pub async fn load(
     let mut index = ShopIndex::with_capacity(active);
     let mut converter = RowConverter::default();
     let mut entries = Vec::with_capacity(active);
-    let mut after: Option<Uuid> = None;
-    loop {
+    let backend = db.get_database_backend();
+    let chunk = |after: Option<Uuid>| {
         let mut query = shop::Entity::find()
             .select_only()
             .columns(index_columns())
@@ -163,40 +162,47 @@ pub async fn load(
         if let Some(last) = after {
             query = query.filter(shop::Column::Id.gt(last));
         }
-        // Positional reads: mapping a million rows by column name costs seconds.
-        let statement = query
+        query
             .order_by_asc(shop::Column::Id)
             .limit(LOAD_CHUNK)
-            .build(db.get_database_backend());
-        let rows = db.query_all_raw(statement).await?;
+            .build(backend)
+    };
+    // Positional reads: mapping a million rows by column name costs seconds.
+    let mut rows = db.query_all_raw(chunk(None)).await?;
+    while !rows.is_empty() {
         let full = rows.len() as u64 == LOAD_CHUNK;
-        if rows.is_empty() {
-            break;
-        }
-        for row in rows {
-            let row = IndexRow::from_positions(&row)?;
-            after = Some(row.id);
-            if let Some(entry) = converter.convert(row, categories, &mut index) {
-                entries.push(entry);
+        let last: Uuid = rows[rows.len() - 1].try_get_by_index(0)?;
+        // The database reads the next chunk while this one is converted.
+        let next = async {
+            if full {
+                db.query_all_raw(chunk(Some(last))).await
+            } else {
+                Ok(Vec::new())
             }
-        }
-        if !full {
-            break;
-        }
+        };
+        let convert = async {
+            for row in &rows {
+                let row = IndexRow::from_positions(row)?;
+                if let Some(entry) = converter.convert(row, categories, &mut index) {
+                    entries.push(entry);
+                }
+            }
+            Ok::<(), DbErr>(())
+        };
+        let (next, converted) = futures_util::join!(next, convert);
+        converted?;
+        rows = next?;
     }
     // Shops of one cell next to each other in memory: a search then reads
     // neighbouring entries instead of jumping around a large array.
-    entries.sort_by(|a, b| {
-        let key = |s: &IndexedShop| {
-            (
-                (s.position.lat / 0.0015).floor() as i64,
-                (s.position.lng / 0.0017).floor() as i64,
-            )
-        };
-        key(a).cmp(&key(b))
+    entries.sort_unstable_by_key(|s| {
+        (
+            (s.position.lat / 0.0015).floor() as i64,
+            (s.position.lng / 0.0017).floor() as i64,
+        )
     });
     for entry in entries {
-        index.upsert(entry);
+        index.insert_new(entry);
     }
     index.shrink_to_fit();
     tracing::info!(
