@@ -5,12 +5,13 @@ use crate::config::Config;
 use crate::startup::Application;
 use crate::{db, seed, telemetry};
 
-const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --shops N]
+const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --shops N | calendar load FILE]
 
   serve                        (default) migrate, seed an empty database, serve the API
   migrate                      apply pending migrations and exit
   seed                         load seeds/ (idempotent) and exit
   seed synthetic --shops N     replace the benchmark merchant's shops with N synthetic ones
+  calendar load FILE           load official working-day calendars ({\"years\": [{year, days_off, makeup_days}]})
 
 Configuration comes from environment variables; see README.md.";
 
@@ -42,6 +43,15 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
+        "calendar" => {
+            let Some(path) = args
+                .get(3)
+                .filter(|_| args.get(2).map(String::as_str) == Some("load"))
+            else {
+                return Err(format!("usage: yuhui calendar load <file>\n\n{USAGE}").into());
+            };
+            load_calendar(&config, path).await
+        }
         other => Err(format!("unknown command `{other}`\n\n{USAGE}").into()),
     }
 }
@@ -53,6 +63,32 @@ fn synthetic_count(args: &[String]) -> Result<u64, Box<dyn std::error::Error>> {
             .map_err(|_| format!("--shops takes a number, not `{n}`").into()),
         _ => Err(format!("usage: yuhui seed synthetic --shops N\n\n{USAGE}").into()),
     }
+}
+
+/// Stores each year of the file. Running instances pick the tables up within
+/// 30 s; provisional deadlines are recomputed by `PUT /admin/calendar/{year}`
+/// or here, right away.
+async fn load_calendar(config: &Config, path: &str) -> Result<(), Box<dyn std::error::Error>> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        years: Vec<crate::calendar::YearTable>,
+    }
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
+    let file: File = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
+    let db = db::connect(config).await?;
+    db::migrate(&db).await?;
+    for table in &file.years {
+        crate::calendar::service::check(table)
+            .map_err(|reason| format!("year {}: {reason}", table.year))?;
+        crate::calendar::service::store(&db, table, Clock::System.now()).await?;
+        println!(
+            "calendar {} loaded: {} days off, {} make-up days",
+            table.year,
+            table.days_off.len(),
+            table.makeup_days.len()
+        );
+    }
+    Ok(())
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {

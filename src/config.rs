@@ -72,6 +72,19 @@ pub struct Config {
     pub circle_premium_min_quality: usize,
     /// How often each instance pulls other instances' shop changes.
     pub index_poll_interval: Duration,
+    /// How often the outbox worker looks for due messages.
+    pub outbox_poll_interval: Duration,
+    /// First retry delay of a failed message; doubles each attempt.
+    pub outbox_retry_base: Duration,
+    /// Subscribe-message template for complaint progress.
+    pub complaint_template_id: String,
+    /// Complaints one user may file per hour (per instance).
+    pub complaint_rate_per_hour: u32,
+    /// Mediation limit: 45 working days after acceptance (Order 20), or 60
+    /// calendar days (Order 121) when `YUHUI_MEDIATION_RULE=order121`.
+    pub mediation_calendar_days: Option<u32>,
+    /// Merchants with fewer complaints in the period stay out of rankings.
+    pub disclosure_min_cases: u64,
 }
 
 /// Development-only signing key, refused in production.
@@ -204,6 +217,29 @@ impl Config {
                 "YUHUI_INDEX_POLL_MS",
                 1000,
             )?),
+            outbox_poll_interval: Duration::from_millis(parse_num(
+                &get,
+                "YUHUI_OUTBOX_POLL_MS",
+                1000,
+            )?),
+            outbox_retry_base: Duration::from_millis(parse_num(
+                &get,
+                "YUHUI_OUTBOX_RETRY_BASE_MS",
+                2000,
+            )?),
+            complaint_template_id: get("WECHAT_TEMPLATE_COMPLAINT")
+                .unwrap_or_else(|| "complaint-progress".to_owned()),
+            complaint_rate_per_hour: parse_num(&get, "YUHUI_COMPLAINT_RATE_PER_HOUR", 20)?,
+            mediation_calendar_days: match get("YUHUI_MEDIATION_RULE").as_deref() {
+                None | Some("order20") => None,
+                Some("order121") => Some(60),
+                Some(other) => {
+                    return Err(ConfigError(format!(
+                        "YUHUI_MEDIATION_RULE must be `order20` or `order121`, not `{other}`"
+                    )));
+                }
+            },
+            disclosure_min_cases: parse_num(&get, "YUHUI_DISCLOSURE_MIN_CASES", 3)?,
         })
     }
 

@@ -2,15 +2,19 @@
 //! consumption measures. See ARCHITECTURE.md for the map of this crate.
 
 pub mod auth;
+pub mod calendar;
 pub mod cli;
 pub mod clock;
+pub mod complaints;
 pub mod config;
 pub mod db;
 pub mod districts;
 pub mod error;
 pub mod geo;
+pub mod idempotency;
 pub mod merchants;
 pub mod metrics;
+pub mod notify;
 pub mod openapi;
 pub mod ops;
 pub mod pagination;

@@ -24,6 +24,7 @@ use crate::error::ErrorBody;
         (name = "admin", description = "Administration"),
         (name = "places", description = "Shops, nearby search and the 15-minute circle"),
         (name = "merchant", description = "Merchant staff: their shops"),
+        (name = "complaints", description = "12315 complaints: filing, triage, mediation, disclosure"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

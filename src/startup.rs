@@ -69,6 +69,7 @@ impl Application {
         let workers = config.workers;
         let state = web::Data::new(AppState::new(config, db, clock, places_state)?);
         places::sync::spawn_poller(state.clone());
+        crate::notify::spawn_worker(state.clone());
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
             bind: bind.clone(),
             source,
@@ -126,7 +127,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(auth::routes::routes)
             .configure(districts::routes::routes)
             .configure(merchants::routes::routes)
-            .configure(places::routes::routes),
+            .configure(places::routes::routes)
+            .configure(crate::complaints::routes::routes)
+            .configure(crate::calendar::routes::routes),
     );
 }
 

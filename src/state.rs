@@ -29,6 +29,10 @@ pub struct AppState {
     pub login_limiter: RateLimiter,
     pub metrics: Metrics,
     pub places: PlacesState,
+    pub complaint_numbers: crate::complaints::numbers::NumberBlocks,
+    pub complaint_limiter: RateLimiter,
+    /// The working-day calendar, re-read from the database at most every 30 s.
+    pub calendar: moka::future::Cache<(), Arc<crate::calendar::Calendar>>,
 }
 
 impl AppState {
@@ -48,6 +52,15 @@ impl AppState {
             login_limiter: RateLimiter::new(config.login_rate_per_minute, Duration::from_secs(60)),
             metrics: Metrics::default(),
             places,
+            complaint_numbers: Default::default(),
+            complaint_limiter: RateLimiter::new(
+                config.complaint_rate_per_hour,
+                Duration::from_secs(3600),
+            ),
+            calendar: moka::future::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(Duration::from_secs(30))
+                .build(),
             config: Arc::new(config),
             db,
             clock,

@@ -1,10 +1,17 @@
 //! sea-orm entities for Yuhui. Data shapes only: behaviour lives in the app crate.
 
 pub mod category;
+pub mod complaint;
+pub mod complaint_category;
+pub mod complaint_counter;
+pub mod complaint_event;
 pub mod district;
 pub mod handler_district;
+pub mod holiday_table;
+pub mod idempotency_key;
 pub mod merchant;
 pub mod merchant_staff;
+pub mod outbox;
 pub mod shop;
 pub mod user;
 pub mod user_role;

@@ -7,6 +7,8 @@ mod m20261127_000002_create_users;
 mod m20261127_000003_create_merchants;
 mod m20261127_000004_create_categories;
 mod m20261127_000005_create_shops;
+mod m20261127_000006_create_complaints;
+mod m20261127_000007_create_support_tables;
 
 pub struct Migrator;
 
@@ -19,6 +21,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_create_merchants::Migration),
             Box::new(m20261127_000004_create_categories::Migration),
             Box::new(m20261127_000005_create_shops::Migration),
+            Box::new(m20261127_000006_create_complaints::Migration),
+            Box::new(m20261127_000007_create_support_tables::Migration),
         ]
     }
 }

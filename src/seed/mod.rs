@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    category, district, handler_district, merchant, merchant_staff, shop, user, user_role,
+    category, complaint_category, district, handler_district, merchant, merchant_staff, shop, user,
+    user_role,
 };
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait,
@@ -14,6 +15,7 @@ use sea_orm::{
 use serde::Deserialize;
 use uuid::Uuid;
 
+mod demo_complaints;
 pub mod synthetic;
 
 const DISTRICTS: &str = include_str!("../../seeds/districts.json");
@@ -21,6 +23,8 @@ const ACCOUNTS: &str = include_str!("../../seeds/accounts.json");
 const MERCHANTS: &str = include_str!("../../seeds/merchants.json");
 const CATEGORIES: &str = include_str!("../../seeds/categories.json");
 const SHOPS: &str = include_str!("../../seeds/shops.json");
+const HOLIDAYS: &str = include_str!("../../seeds/holidays.json");
+const COMPLAINT_CATEGORIES: &str = include_str!("../../seeds/complaint_categories.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {
@@ -99,6 +103,23 @@ struct ShopSeed {
 }
 
 #[derive(Deserialize)]
+struct HolidayFile {
+    years: Vec<crate::calendar::YearTable>,
+}
+
+#[derive(Deserialize)]
+struct ComplaintCategoryFile {
+    categories: Vec<ComplaintCategorySeed>,
+}
+
+#[derive(Deserialize)]
+struct ComplaintCategorySeed {
+    code: String,
+    name: String,
+    sort_order: i32,
+}
+
+#[derive(Deserialize)]
 struct MerchantFile {
     merchants: Vec<MerchantSeed>,
 }
@@ -136,6 +157,9 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
     let merchants: MerchantFile = parse("merchants.json", MERCHANTS)?;
     let categories: CategoryFile = parse("categories.json", CATEGORIES)?;
     let shops: ShopFile = parse("shops.json", SHOPS)?;
+    let holidays: HolidayFile = parse("holidays.json", HOLIDAYS)?;
+    let complaint_categories: ComplaintCategoryFile =
+        parse("complaint_categories.json", COMPLAINT_CATEGORIES)?;
 
     let txn = db.begin().await?;
     district::Entity::insert_many(
@@ -274,7 +298,30 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
         .exec(&txn)
         .await?;
     }
+    complaint_category::Entity::insert_many(complaint_categories.categories.into_iter().map(|c| {
+        complaint_category::ActiveModel {
+            code: Set(c.code),
+            name: Set(c.name),
+            sort_order: Set(c.sort_order),
+        }
+    }))
+    .on_conflict_do_nothing_on([complaint_category::Column::Code])
+    .exec(&txn)
+    .await?;
     txn.commit().await?;
+
+    // Calendars already loaded (perhaps a newer notice) are kept.
+    let loaded = crate::calendar::service::load(db)
+        .await
+        .map_err(|e| DbErr::Custom(e.to_string()))?;
+    for table in holidays.years {
+        if !loaded.has_year(table.year) {
+            crate::calendar::service::store(db, &table, now)
+                .await
+                .map_err(|e| DbErr::Custom(e.to_string()))?;
+        }
+    }
+    demo_complaints::load(db, now).await?;
     Ok(())
 }
 

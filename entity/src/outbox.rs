@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+/// A message to send, written in the transaction of the change that causes
+/// it and delivered by a background worker.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "outbox")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub kind: String,
+    /// The recipient's openid.
+    pub recipient: String,
+    /// JSON body for WeChat's subscribe/send.
+    pub payload: String,
+    /// pending | sent | not_subscribed | failed
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: DateTimeUtc,
+    /// A worker holds the row until then.
+    pub claimed_until: Option<DateTimeUtc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTimeUtc,
+    pub sent_at: Option<DateTimeUtc>,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,81 @@
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::holiday_table;
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait,
+};
+
+use super::{Calendar, YearTable};
+use crate::error::{AppError, AppResult};
+use crate::state::AppState;
+
+pub async fn load(db: &impl ConnectionTrait) -> AppResult<Calendar> {
+    let rows = holiday_table::Entity::find().all(db).await?;
+    let mut tables = Vec::with_capacity(rows.len());
+    for row in rows {
+        let parse =
+            |text: &str| serde_json::from_str::<Vec<NaiveDate>>(text).map_err(AppError::internal);
+        tables.push(YearTable {
+            year: row.year,
+            days_off: parse(&row.days_off)?,
+            makeup_days: parse(&row.makeup_days)?,
+            source: row.source,
+        });
+    }
+    Ok(Calendar::new(tables))
+}
+
+/// The calendar, cached briefly per instance (tables change once a year).
+pub async fn current(state: &AppState) -> AppResult<Arc<Calendar>> {
+    if let Some(c) = state.calendar.get(&()).await {
+        return Ok(c);
+    }
+    let c = Arc::new(load(&state.db).await?);
+    state.calendar.insert((), c.clone()).await;
+    Ok(c)
+}
+
+/// Checks a year's table: every date inside the year, none both off and make-up.
+pub fn check(table: &YearTable) -> Result<(), &'static str> {
+    use chrono::Datelike;
+    if !(2000..=2100).contains(&table.year) {
+        return Err("year_range");
+    }
+    if table
+        .days_off
+        .iter()
+        .chain(&table.makeup_days)
+        .any(|d| d.year() != table.year)
+    {
+        return Err("date_outside_year");
+    }
+    if table.days_off.iter().any(|d| table.makeup_days.contains(d)) {
+        return Err("day_both_off_and_makeup");
+    }
+    Ok(())
+}
+
+/// Replaces a year's table.
+pub async fn store(
+    db: &DatabaseConnection,
+    table: &YearTable,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let text = |dates: &[NaiveDate]| serde_json::to_string(dates).map_err(AppError::internal);
+    let txn = db.begin().await?;
+    holiday_table::Entity::delete_by_id(table.year)
+        .exec(&txn)
+        .await?;
+    holiday_table::Entity::insert(holiday_table::ActiveModel {
+        year: Set(table.year),
+        days_off: Set(text(&table.days_off)?),
+        makeup_days: Set(text(&table.makeup_days)?),
+        source: Set(table.source.chars().take(200).collect()),
+        loaded_at: Set(now),
+    })
+    .exec(&txn)
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,10 @@
+//! 12315 complaints: filing, the triage state machine with legal deadlines,
+//! mediation, notifications and public disclosure.
+
+pub mod disclosure;
+pub mod dto;
+mod handlers;
+pub mod numbers;
+pub mod routes;
+pub mod rules;
+pub mod service;

@@ -1,0 +1,208 @@
+//! The case state machine and the other pure rules of complaint handling.
+
+use chrono::NaiveDate;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Submitted,
+    /// An ODR merchant's 10-working-day window to settle directly.
+    MerchantWindow,
+    Accepted,
+    Rejected,
+    Closed,
+    Withdrawn,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Submitted => "submitted",
+            Status::MerchantWindow => "merchant_window",
+            Status::Accepted => "accepted",
+            Status::Rejected => "rejected",
+            Status::Closed => "closed",
+            Status::Withdrawn => "withdrawn",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "submitted" => Status::Submitted,
+            "merchant_window" => Status::MerchantWindow,
+            "accepted" => Status::Accepted,
+            "rejected" => Status::Rejected,
+            "closed" => Status::Closed,
+            "withdrawn" => Status::Withdrawn,
+            _ => return None,
+        })
+    }
+
+    pub const ALL: [Status; 6] = [
+        Status::Submitted,
+        Status::MerchantWindow,
+        Status::Accepted,
+        Status::Rejected,
+        Status::Closed,
+        Status::Withdrawn,
+    ];
+
+    pub fn is_final(self) -> bool {
+        matches!(self, Status::Rejected | Status::Closed | Status::Withdrawn)
+    }
+
+    /// Short Chinese name, as shown to residents (≤ 5 characters).
+    pub fn label(self) -> &'static str {
+        match self {
+            Status::Submitted => "待受理",
+            Status::MerchantWindow => "商家处理中",
+            Status::Accepted => "调解中",
+            Status::Rejected => "不予受理",
+            Status::Closed => "已办结",
+            Status::Withdrawn => "已撤回",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Accept,
+    Reject,
+    Transfer,
+    Assign,
+    Close,
+    Pause,
+    Resume,
+    Withdraw,
+    MerchantResponse,
+    Settlement,
+    Rate,
+}
+
+/// Whether `action` may happen in `status`.
+pub fn allowed(action: Action, status: Status, paused: bool) -> bool {
+    use Status::*;
+    match action {
+        Action::Accept | Action::Reject => status == Submitted,
+        Action::Transfer => matches!(status, Submitted | MerchantWindow),
+        Action::Assign => matches!(status, Submitted | MerchantWindow | Accepted),
+        Action::Close => status == Accepted,
+        Action::Pause => status == Accepted && !paused,
+        Action::Resume => status == Accepted && paused,
+        Action::Withdraw | Action::MerchantResponse | Action::Settlement => {
+            matches!(status, Submitted | MerchantWindow | Accepted)
+        }
+        Action::Rate => status == Closed,
+    }
+}
+
+/// Grounds for not accepting (不予受理), SAMR Order 20 art. 15.
+pub const REJECT_REASONS: [&str; 6] = [
+    "not_jurisdiction",
+    "handled_elsewhere",
+    "not_consumer_dispute",
+    "over_three_years",
+    "materials_missing",
+    "identity_refused",
+];
+
+/// How a mediation ends.
+pub const OUTCOMES: [&str; 4] = ["mediated", "settled", "failed", "terminated"];
+
+/// Dates stand in for "no deadline running" so that the queue sorts in SQL.
+pub const NO_DEADLINE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
+    Some(d) => d,
+    None => panic!("9999-12-31 is a date"),
+};
+
+/// `张三` → `张*`, `欧阳娜娜` → `欧***`.
+pub fn mask_name(name: &str) -> String {
+    let mut chars = name.chars();
+    match chars.next() {
+        Some(first) => {
+            let rest = chars.count().max(1);
+            format!("{first}{}", "*".repeat(rest))
+        }
+        None => String::new(),
+    }
+}
+
+/// Keeps the first six characters (district level) of an address.
+pub fn mask_address(address: &str) -> String {
+    let kept: String = address.chars().take(6).collect();
+    format!("{kept}****")
+}
+
+/// Titles that say the same thing: equal once spaces and punctuation are
+/// gone, one inside the other, or sharing most character pairs.
+pub fn similar_titles(a: &str, b: &str) -> bool {
+    let norm = |s: &str| -> Vec<char> {
+        s.chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect()
+    };
+    let (a, b) = (norm(a), norm(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    let (sa, sb): (String, String) = (a.iter().collect(), b.iter().collect());
+    if sa == sb || (a.len() >= 4 && sb.contains(&sa)) || (b.len() >= 4 && sa.contains(&sb)) {
+        return true;
+    }
+    let pairs = |v: &[char]| -> std::collections::HashSet<(char, char)> {
+        v.windows(2).map(|w| (w[0], w[1])).collect()
+    };
+    let (pa, pb) = (pairs(&a), pairs(&b));
+    if pa.is_empty() || pb.is_empty() {
+        return false;
+    }
+    let common = pa.intersection(&pb).count() as f64;
+    let union = pa.union(&pb).count() as f64;
+    common / union >= 0.5
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn transitions_follow_the_state_machine() {
+        assert!(allowed(Action::Accept, Status::Submitted, false));
+        assert!(!allowed(Action::Accept, Status::MerchantWindow, false));
+        assert!(!allowed(Action::Accept, Status::Accepted, false));
+        assert!(allowed(Action::Close, Status::Accepted, false));
+        assert!(!allowed(Action::Close, Status::Submitted, false));
+        assert!(allowed(Action::Withdraw, Status::MerchantWindow, false));
+        for done in [Status::Rejected, Status::Closed, Status::Withdrawn] {
+            assert!(!allowed(Action::Withdraw, done, false));
+            assert!(!allowed(Action::MerchantResponse, done, false));
+            assert!(done.is_final());
+        }
+        assert!(allowed(Action::Rate, Status::Closed, false));
+        assert!(!allowed(Action::Rate, Status::Rejected, false));
+        assert!(allowed(Action::Pause, Status::Accepted, false));
+        assert!(!allowed(Action::Pause, Status::Accepted, true));
+        assert!(allowed(Action::Resume, Status::Accepted, true));
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(s));
+            assert!(s.label().chars().count() <= 5);
+        }
+    }
+
+    #[test]
+    fn names_and_addresses_are_masked() {
+        assert_eq!(mask_name("张三"), "张*");
+        assert_eq!(mask_name("欧阳娜娜"), "欧***");
+        assert_eq!(mask_name("李"), "李*");
+        assert_eq!(mask_address("重庆市渝中区民族路168号"), "重庆市渝中区****");
+    }
+
+    #[test]
+    fn similar_titles_are_spotted() {
+        assert!(similar_titles("火锅店拒绝退押金", "火锅店拒绝退押金！"));
+        assert!(similar_titles("拒绝退押金", "火锅店拒绝退押金"));
+        assert!(similar_titles("购买的冰箱不制冷", "购买的冰箱不制冷了"));
+        assert!(!similar_titles("冰箱不制冷", "理发价格欺诈"));
+        assert!(!similar_titles("", "x"));
+    }
+}

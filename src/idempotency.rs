@@ -1,0 +1,132 @@
+//! `Idempotency-Key`: a retry with the same key and body gets the first
+//! response; the same key with another body is 422 `idempotency_key_reused`.
+//!
+//! The key is claimed by inserting its row first in the transaction that does
+//! the work, so the database decides between concurrent retries on any
+//! instance: the second one waits for the first to commit and then replays
+//! its answer. If the work fails the transaction rolls back and the key is
+//! free again, so a retry after a failure does the work anew.
+
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use entity::idempotency_key;
+use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use crate::error::{AppError, AppResult};
+
+pub const HEADER: &str = "Idempotency-Key";
+pub const KEY_REUSED: &str = "idempotency_key_reused";
+
+/// The header's value, if any; 400 when it is unusable.
+pub fn key_from(req: &HttpRequest) -> AppResult<Option<String>> {
+    let Some(value) = req.headers().get(HEADER) else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .map_err(|_| AppError::bad_request("Idempotency-Key 须为可见 ASCII 字符"))?
+        .trim();
+    if key.is_empty() || key.len() > 128 {
+        return Err(AppError::bad_request("Idempotency-Key 长度须为 1 到 128"));
+    }
+    Ok(Some(key.to_owned()))
+}
+
+pub fn fingerprint(body: &impl serde::Serialize) -> String {
+    let bytes = serde_json::to_vec(body).unwrap_or_default();
+    let digest = Sha256::digest(&bytes);
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+pub enum Claim {
+    /// First use: do the work, then `complete`.
+    Fresh,
+    /// Seen before with the same body: answer this.
+    Replay(StatusCode, serde_json::Value),
+}
+
+/// Claims `key` inside the caller's transaction (call it first there).
+pub async fn claim(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Claim> {
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        user_id: Set(user_id),
+        scope: Set(scope.to_owned()),
+        key: Set(key.to_owned()),
+        request_hash: Set(request_hash.to_owned()),
+        // Filled in by `complete` before the transaction commits.
+        response_status: Set(0),
+        response_body: Set(String::new()),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        idempotency_key::Column::UserId,
+        idempotency_key::Column::Scope,
+        idempotency_key::Column::Key,
+    ])
+    .exec(txn)
+    .await?;
+    if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
+        return Ok(Claim::Fresh);
+    }
+    let stored = idempotency_key::Entity::find_by_id((user_id, scope.to_owned(), key.to_owned()))
+        .one(txn)
+        .await?
+        .ok_or_else(|| AppError::internal("idempotency key vanished"))?;
+    if stored.request_hash != request_hash {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            KEY_REUSED,
+            "该 Idempotency-Key 已用于另一请求",
+        ));
+    }
+    let status = StatusCode::from_u16(stored.response_status as u16).unwrap_or(StatusCode::OK);
+    let body = serde_json::from_str(&stored.response_body).unwrap_or(serde_json::Value::Null);
+    Ok(Claim::Replay(status, body))
+}
+
+/// Stores the response of a fresh claim (same transaction as the work).
+pub async fn complete(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    scope: &str,
+    key: &str,
+    status: StatusCode,
+    body: &serde_json::Value,
+) -> AppResult<()> {
+    idempotency_key::Entity::update_many()
+        .col_expr(
+            idempotency_key::Column::ResponseStatus,
+            sea_orm::sea_query::Expr::value(i32::from(status.as_u16())),
+        )
+        .col_expr(
+            idempotency_key::Column::ResponseBody,
+            sea_orm::sea_query::Expr::value(body.to_string()),
+        )
+        .filter(idempotency_key::Column::UserId.eq(user_id))
+        .filter(idempotency_key::Column::Scope.eq(scope))
+        .filter(idempotency_key::Column::Key.eq(key))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fingerprints_follow_the_body() {
+        let a = fingerprint(&serde_json::json!({"a": 1}));
+        assert_eq!(a, fingerprint(&serde_json::json!({"a": 1})));
+        assert_ne!(a, fingerprint(&serde_json::json!({"a": 2})));
+        assert_eq!(a.len(), 64);
+    }
+}
