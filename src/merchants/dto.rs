@@ -87,4 +87,14 @@ pub struct MerchantProfile {
     pub contact_phone: String,
     pub commitments: Commitments,
     pub approved_at: Option<DateTime<Utc>>,
+    /// Complaint disclosure for the last 365 days (no complainant data).
+    pub complaints: ComplaintFigures,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ComplaintFigures {
+    pub complaints: u64,
+    pub accepted: u64,
+    pub mediation_success_rate: Option<f64>,
+    pub direct_settlement_rate: Option<f64>,
 }

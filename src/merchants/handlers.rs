@@ -68,8 +68,9 @@ pub async fn profile(
     state: web::Data<AppState>,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<MerchantProfile>> {
+    let today = state.clock.now_local().date_naive();
     Ok(web::Json(
-        service::public_profile(&state.db, id.into_inner()).await?,
+        service::public_profile(&state.db, id.into_inner(), today).await?,
     ))
 }
 

@@ -9,7 +9,9 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::MerchantStatus;
-use super::dto::{Commitments, DistrictRef, MerchantApplication, MerchantProfile, MerchantView};
+use super::dto::{
+    Commitments, ComplaintFigures, DistrictRef, MerchantApplication, MerchantProfile, MerchantView,
+};
 use crate::districts;
 use crate::error::{AppError, AppResult, codes, is_unique_violation};
 use crate::pagination::{Page, Paginated};
@@ -136,14 +138,31 @@ pub async fn mine(db: &impl ConnectionTrait, applicant_id: Uuid) -> AppResult<Ve
     Ok(rows.into_iter().map(|m| view(m, &names)).collect())
 }
 
-pub async fn public_profile(db: &impl ConnectionTrait, id: Uuid) -> AppResult<MerchantProfile> {
+pub async fn public_profile(
+    db: &impl ConnectionTrait,
+    id: Uuid,
+    today: chrono::NaiveDate,
+) -> AppResult<MerchantProfile> {
     let m = merchant::Entity::find_by_id(id)
         .filter(merchant::Column::Status.eq(MerchantStatus::Approved.as_str()))
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("商户不存在"))?;
     let names = district_names(db).await?;
+    let from = today
+        .checked_sub_days(chrono::Days::new(364))
+        .unwrap_or(today);
+    let figures = crate::complaints::disclosure::merchants(db, from, today)
+        .await?
+        .into_iter()
+        .find(|d| d.merchant_id == m.id);
     Ok(MerchantProfile {
+        complaints: ComplaintFigures {
+            complaints: figures.as_ref().map_or(0, |f| f.complaints),
+            accepted: figures.as_ref().map_or(0, |f| f.accepted),
+            mediation_success_rate: figures.as_ref().and_then(|f| f.mediation_success_rate),
+            direct_settlement_rate: figures.as_ref().and_then(|f| f.direct_settlement_rate),
+        },
         id: m.id,
         district: district_ref(&names, &m.district_code),
         commitments: commitments(&m),

@@ -218,6 +218,10 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(options: TestOptions) -> TestApp {
+    // `TEST_LOG=1 cargo test …` shows the server's logs.
+    if std::env::var_os("TEST_LOG").is_some() {
+        yuhui::telemetry::init_logging(yuhui::config::LogFormat::Text);
+    }
     let wechat = FakeWechat::start().await;
     let (database_url, database) = match options.shared_database_url.clone() {
         Some(url) => (url, TestDatabase::Shared),
@@ -303,6 +307,8 @@ pub enum WechatMode {
     Errcode(i64),
     /// Every call waits longer than the client's timeout.
     Hang,
+    /// The server answers HTTP 503, as during an outage.
+    Down,
 }
 
 #[derive(Debug)]
@@ -313,6 +319,13 @@ struct FakeState {
     token_generation: u32,
     token_requests: u32,
     api_calls: u32,
+    /// Subscribe messages accepted, in order.
+    messages: Vec<Value>,
+    /// Openids that have not subscribed (43101).
+    unsubscribed: Vec<String>,
+    send_attempts: u32,
+    /// Calls turned away while down.
+    refused: u32,
 }
 
 /// A local stand-in for api.weixin.qq.com speaking the real request and
@@ -335,6 +348,10 @@ impl FakeWechat {
             token_generation: 1,
             token_requests: 0,
             api_calls: 0,
+            messages: Vec::new(),
+            unsubscribed: Vec::new(),
+            send_attempts: 0,
+            refused: 0,
         }));
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind fake wechat");
         let port = listener.local_addr().expect("addr").port();
@@ -347,6 +364,10 @@ impl FakeWechat {
                 .route(
                     "/wxa/business/getuserphonenumber",
                     web::post().to(phone_number),
+                )
+                .route(
+                    "/cgi-bin/message/subscribe/send",
+                    web::post().to(subscribe_send),
                 )
         })
         .workers(1)
@@ -393,6 +414,23 @@ impl FakeWechat {
     pub fn api_calls(&self) -> u32 {
         self.with(|s| s.api_calls)
     }
+
+    /// Subscribe messages delivered so far.
+    pub fn messages(&self) -> Vec<Value> {
+        self.with(|s| s.messages.clone())
+    }
+
+    pub fn refused(&self) -> u32 {
+        self.with(|s| s.refused)
+    }
+
+    pub fn send_attempts(&self) -> u32 {
+        self.with(|s| s.send_attempts)
+    }
+
+    pub fn unsubscribe(&self, openid: &str) {
+        self.with(|s| s.unsubscribed.push(openid.to_owned()));
+    }
 }
 
 type Shared = web::Data<Arc<Mutex<FakeState>>>;
@@ -411,7 +449,48 @@ async fn interfere(state: &Shared) -> Option<HttpResponse> {
             tokio::time::sleep(Duration::from_secs(5)).await;
             Some(err(-1, "too late"))
         }
+        WechatMode::Down => {
+            state.lock().expect("fake state").refused += 1;
+            Some(HttpResponse::ServiceUnavailable().body("upstream down"))
+        }
     }
+}
+
+async fn subscribe_send(
+    state: Shared,
+    query: web::Query<HashMap<String, String>>,
+    body: web::Json<Value>,
+) -> HttpResponse {
+    state.lock().expect("fake state").send_attempts += 1;
+    if let Some(answer) = interfere(&state).await {
+        return answer;
+    }
+    let mut s = state.lock().expect("fake state");
+    if query.get("access_token") != Some(&format!("token-{}", s.token_generation)) {
+        return err(40001, "invalid credential");
+    }
+    let touser = body["touser"].as_str().unwrap_or_default().to_owned();
+    if s.unsubscribed.contains(&touser) {
+        return err(43101, "user refuse to accept the msg");
+    }
+    // The template rules WeChat enforces (47003 when broken).
+    if let Some(data) = body["data"].as_object() {
+        for (key, value) in data {
+            let text = value["value"].as_str().unwrap_or_default();
+            let limit = if key.starts_with("thing") {
+                20
+            } else if key.starts_with("phrase") {
+                5
+            } else {
+                32
+            };
+            if text.chars().count() > limit {
+                return err(47003, "argument invalid! data.thing.value invalid");
+            }
+        }
+    }
+    s.messages.push(body.into_inner());
+    err(0, "ok")
 }
 
 async fn jscode2session(state: Shared, query: web::Query<HashMap<String, String>>) -> HttpResponse {

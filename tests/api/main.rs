@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod complaints;
 mod config;
 mod errors;
 mod identity;
