@@ -85,6 +85,8 @@ pub struct Config {
     pub mediation_calendar_days: Option<u32>,
     /// Merchants with fewer complaints in the period stay out of rankings.
     pub disclosure_min_cases: u64,
+    /// Where evidence photos are stored (by content hash).
+    pub upload_dir: std::path::PathBuf,
 }
 
 /// Development-only signing key, refused in production.
@@ -240,6 +242,9 @@ impl Config {
                 }
             },
             disclosure_min_cases: parse_num(&get, "YUHUI_DISCLOSURE_MIN_CASES", 3)?,
+            upload_dir: get("YUHUI_UPLOAD_DIR")
+                .unwrap_or_else(|| "data/uploads".to_owned())
+                .into(),
         })
     }
 

@@ -154,6 +154,9 @@ pub fn app(
                 .limit(json_limit)
                 .error_handler(json_error),
         )
+        .app_data(web::PayloadConfig::new(
+            crate::complaints::attachments::MAX_BYTES,
+        ))
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .into_utoipa_app()

@@ -2,6 +2,7 @@
 
 pub mod category;
 pub mod complaint;
+pub mod complaint_attachment;
 pub mod complaint_category;
 pub mod complaint_counter;
 pub mod complaint_event;

@@ -9,6 +9,7 @@ mod m20261127_000004_create_categories;
 mod m20261127_000005_create_shops;
 mod m20261127_000006_create_complaints;
 mod m20261127_000007_create_support_tables;
+mod m20261127_000008_create_complaint_attachments;
 
 pub struct Migrator;
 
@@ -23,6 +24,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000005_create_shops::Migration),
             Box::new(m20261127_000006_create_complaints::Migration),
             Box::new(m20261127_000007_create_support_tables::Migration),
+            Box::new(m20261127_000008_create_complaint_attachments::Migration),
         ]
     }
 }

@@ -135,6 +135,7 @@ pub struct ComplaintView {
     pub rating: Option<Rating>,
     /// Handlers only: an earlier case of the same person against the same respondent.
     pub possible_duplicate_of: Option<Uuid>,
+    pub attachments: Vec<super::attachments::AttachmentView>,
     pub events: Vec<EventView>,
 }
 

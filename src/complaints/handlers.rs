@@ -145,6 +145,63 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>
     ))
 }
 
+/// Adds an evidence photo: the request body is the JPEG or PNG itself
+/// (`wx.request` with an ArrayBuffer), at most 5 MB, at most 9 per case.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body(content = Vec<u8>, content_type = "image/jpeg"),
+    responses(
+        (status = 201, body = super::attachments::AttachmentView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`too_many_attachments`", body = ErrorBody),
+        (status = 413, body = ErrorBody),
+        (status = 422, description = "not a JPEG or PNG", body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/attachments")]
+pub async fn upload_attachment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Bytes,
+) -> AppResult<HttpResponse> {
+    let saved = super::attachments::upload(&state, &user, id.into_inner(), &body).await?;
+    Ok(HttpResponse::Created().json(saved))
+}
+
+/// An evidence photo, for those who may see the case.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(
+        ("id" = Uuid, Path, description = "complaint id"),
+        ("attachment_id" = Uuid, Path, description = "attachment id"),
+    ),
+    responses(
+        (status = 200, content_type = "image/jpeg", body = Vec<u8>),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    )
+)]
+#[get("/complaints/{id}/attachments/{attachment_id}")]
+pub async fn attachment(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+) -> AppResult<HttpResponse> {
+    let (id, attachment_id) = path.into_inner();
+    let (content_type, bytes) = super::attachments::fetch(&state, &user, id, attachment_id).await?;
+    Ok(HttpResponse::Ok()
+        .content_type(content_type)
+        .insert_header(("Cache-Control", "private, max-age=3600"))
+        .body(bytes))
+}
+
 macro_rules! action {
     ($(#[$doc:meta])* $name:ident, $path:literal, $who:ty, $body:ty, |$state:ident, $user:ident, $id:ident, $input:ident| $call:expr) => {
         $(#[$doc])*

@@ -10,6 +10,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::queue)
         .service(handlers::disclosure_list)
         .service(handlers::get)
+        .service(handlers::upload_attachment)
+        .service(handlers::attachment)
         .service(handlers::accept)
         .service(handlers::reject)
         .service(handlers::transfer)

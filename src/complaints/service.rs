@@ -114,6 +114,7 @@ fn summary(c: complaint::Model, today: NaiveDate, handler: bool) -> ComplaintSum
 fn view(
     c: complaint::Model,
     events: Vec<complaint_event::Model>,
+    attachments: Vec<super::attachments::AttachmentView>,
     relation: Relation,
     today: NaiveDate,
 ) -> ComplaintView {
@@ -161,6 +162,7 @@ fn view(
             })
             .collect(),
         possible_duplicate_of: if handler { c.duplicate_of } else { None },
+        attachments,
         assignee_id: if sees_internal { c.assignee_id } else { None },
         id: c.id,
         number: c.number,
@@ -638,7 +640,8 @@ pub async fn get(state: &AppState, caller: &Principal, id: Uuid) -> AppResult<Co
         .order_by_asc(complaint_event::Column::Id)
         .all(&state.db)
         .await?;
-    Ok(view(c, events, relation, today(state)))
+    let attachments = super::attachments::list(state, id).await?;
+    Ok(view(c, events, attachments, relation, today(state)))
 }
 
 pub async fn mine(

@@ -969,3 +969,95 @@ async fn disclosure_ranks_only_merchants_with_enough_cases() {
             .any(|c| c["code"] == "food_safety")
     );
 }
+
+async fn upload(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    bytes: Vec<u8>,
+    content_type: &str,
+) -> crate::helpers::Response {
+    let res = app
+        .client
+        .post(app.url(&format!("/api/v1/complaints/{id}/attachments")))
+        .bearer_auth(token)
+        .header("content-type", content_type)
+        .body(bytes)
+        .send()
+        .await
+        .unwrap();
+    crate::helpers::into_response(res).await
+}
+
+fn jpeg(n: u8) -> Vec<u8> {
+    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    bytes.extend(std::iter::repeat_n(n, 1000));
+    bytes
+}
+
+#[actix_web::test]
+async fn evidence_photos_are_checked_by_content_and_shown_only_to_the_case() {
+    let app = spawn_app().await;
+    let resident = app.login("demo-resident").await;
+    let handler = app.login("demo-handler").await;
+    let filed = file(&app, &resident, filing(NOODLES, "带照片证据的投诉")).await;
+    let id = filed["id"].as_str().unwrap();
+
+    let saved = upload(&app, &resident, id, jpeg(1), "image/jpeg").await;
+    assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.text);
+    assert_eq!(saved.body["content_type"], "image/jpeg");
+    let url = saved.body["url"].as_str().unwrap().to_owned();
+
+    let fetched = app
+        .client
+        .get(app.url(&url))
+        .bearer_auth(&handler)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fetched.status(), StatusCode::OK);
+    assert_eq!(fetched.headers()["content-type"], "image/jpeg");
+    assert_eq!(fetched.bytes().await.unwrap().to_vec(), jpeg(1));
+    let stranger = app.login("demo-merchant-b").await;
+    let denied = app
+        .client
+        .get(app.url(&url))
+        .bearer_auth(&stranger)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(denied.status(), StatusCode::FORBIDDEN);
+    upload(&app, &stranger, id, jpeg(2), "image/jpeg")
+        .await
+        .assert_error(403, "forbidden");
+
+    // A GIF (or anything else) calling itself a JPEG is refused.
+    upload(&app, &resident, id, b"GIF89a....".to_vec(), "image/jpeg")
+        .await
+        .assert_error(422, "validation_failed");
+    upload(
+        &app,
+        &resident,
+        id,
+        vec![0xFF; 6 * 1024 * 1024],
+        "image/jpeg",
+    )
+    .await
+    .assert_error(413, "payload_too_large");
+
+    for n in 2..=9 {
+        assert_eq!(
+            upload(&app, &resident, id, jpeg(n), "image/jpeg")
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    upload(&app, &resident, id, jpeg(10), "image/jpeg")
+        .await
+        .assert_error(409, "too_many_attachments");
+    let view = app
+        .get(&format!("/api/v1/complaints/{id}"), Some(&resident))
+        .await;
+    assert_eq!(view.body["attachments"].as_array().unwrap().len(), 9);
+}

@@ -26,6 +26,7 @@ pub struct TestApp {
     pub wechat: FakeWechat,
     pub clock: Clock,
     pub database_url: String,
+    upload_dir: PathBuf,
     server: ServerHandle,
     database: TestDatabase,
 }
@@ -151,6 +152,7 @@ impl Drop for TestApp {
     fn drop(&mut self) {
         // Sends the stop command now; the server's connections close with it.
         drop(self.server.stop(false));
+        let _ = std::fs::remove_dir_all(&self.upload_dir);
         match &self.database {
             TestDatabase::Sqlite(path) => {
                 for suffix in ["", "-wal", "-shm"] {
@@ -228,7 +230,10 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         None => fresh_database().await,
     };
 
+    let upload_dir =
+        std::env::temp_dir().join(format!("yuhui-uploads-{}", uuid::Uuid::new_v4().simple()));
     let mut vars: HashMap<String, String> = HashMap::from([
+        ("YUHUI_UPLOAD_DIR".into(), upload_dir.display().to_string()),
         ("DATABASE_URL".into(), database_url.clone()),
         ("YUHUI_BIND".into(), "127.0.0.1:0".into()),
         ("YUHUI_WORKERS".into(), "2".into()),
@@ -263,6 +268,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         wechat,
         clock,
         database_url,
+        upload_dir,
         server,
         database,
     }
