@@ -11,6 +11,7 @@ const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --sho
   migrate                      apply pending migrations and exit
   seed                         load seeds/ (idempotent) and exit
   seed synthetic --shops N     replace the benchmark merchant's shops with N synthetic ones
+  seed synthetic --complaints N  replace the benchmark resident's complaints with N synthetic ones
   calendar load FILE           load official working-day calendars ({\"years\": [{year, days_off, makeup_days}]})
 
 Configuration comes from environment variables; see README.md.";
@@ -37,9 +38,16 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
             seed::load(&db, Clock::System.now()).await?;
             println!("seed data loaded");
             if args.get(2).map(String::as_str) == Some("synthetic") {
-                let shops = synthetic_count(&args[3..])?;
-                seed::synthetic::shops(&db, shops, Clock::System.now()).await?;
-                println!("{shops} synthetic shops written");
+                match synthetic_count(&args[3..])? {
+                    Synthetic::Shops(n) => {
+                        seed::synthetic::shops(&db, n, Clock::System.now()).await?;
+                        println!("{n} synthetic shops written");
+                    }
+                    Synthetic::Complaints(n) => {
+                        seed::synthetic::complaints(&db, n, Clock::System.now()).await?;
+                        println!("{n} synthetic complaints written");
+                    }
+                }
             }
             Ok(())
         }
@@ -56,12 +64,22 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
-fn synthetic_count(args: &[String]) -> Result<u64, Box<dyn std::error::Error>> {
+enum Synthetic {
+    Shops(u64),
+    Complaints(u64),
+}
+
+fn synthetic_count(args: &[String]) -> Result<Synthetic, Box<dyn std::error::Error>> {
+    let number = |flag: &str, n: &str| -> Result<u64, Box<dyn std::error::Error>> {
+        n.parse()
+            .map_err(|_| format!("{flag} takes a number, not `{n}`").into())
+    };
     match args {
-        [flag, n] if flag == "--shops" => n
-            .parse()
-            .map_err(|_| format!("--shops takes a number, not `{n}`").into()),
-        _ => Err(format!("usage: yuhui seed synthetic --shops N\n\n{USAGE}").into()),
+        [flag, n] if flag == "--shops" => Ok(Synthetic::Shops(number(flag, n)?)),
+        [flag, n] if flag == "--complaints" => Ok(Synthetic::Complaints(number(flag, n)?)),
+        _ => {
+            Err(format!("usage: yuhui seed synthetic --shops N | --complaints N\n\n{USAGE}").into())
+        }
     }
 }
 

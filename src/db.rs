@@ -37,7 +37,14 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
 }
 
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
-    Migrator::up(db, None).await
+    Migrator::up(db, None).await?;
+    // SQLite gathers planner statistics only when asked; this is cheap when
+    // nothing changed and keeps index choices right as tables grow.
+    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+        use sea_orm::ConnectionTrait;
+        db.execute_unprepared("PRAGMA optimize=0x10002").await?;
+    }
+    Ok(())
 }
 
 /// `sqlite://data/yuhui.db?mode=rwc` → makes `data/` if it is missing.

@@ -33,9 +33,25 @@ pub struct AppState {
     pub complaint_limiter: RateLimiter,
     /// The working-day calendar, re-read from the database at most every 30 s.
     pub calendar: moka::future::Cache<(), Arc<crate::calendar::Calendar>>,
+    /// Complaint category codes (seed data), for a minute.
+    pub complaint_categories: moka::future::Cache<(), Arc<Vec<String>>>,
+    /// SQLite has one writer at a time; writers that find it busy sleep and
+    /// retry in growing steps. Queuing them here instead keeps a burst of
+    /// filings moving in order. None on PostgreSQL, which has row locks.
+    pub sqlite_write_gate: Option<tokio::sync::Mutex<()>>,
+    /// Queue counts per set of districts, for a few seconds.
+    pub queue_counts: moka::future::Cache<Vec<String>, std::collections::BTreeMap<String, u64>>,
 }
 
 impl AppState {
+    /// Held for the length of a write transaction on SQLite; a no-op on PostgreSQL.
+    pub async fn write_turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.sqlite_write_gate {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
+    }
+
     pub fn new(
         config: Config,
         db: DatabaseConnection,
@@ -60,6 +76,15 @@ impl AppState {
             calendar: moka::future::Cache::builder()
                 .max_capacity(1)
                 .time_to_live(Duration::from_secs(30))
+                .build(),
+            complaint_categories: moka::future::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+            sqlite_write_gate: config.is_sqlite().then(|| tokio::sync::Mutex::new(())),
+            queue_counts: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(3))
                 .build(),
             config: Arc::new(config),
             db,

@@ -10,6 +10,7 @@ mod m20261127_000005_create_shops;
 mod m20261127_000006_create_complaints;
 mod m20261127_000007_create_support_tables;
 mod m20261127_000008_create_complaint_attachments;
+mod m20261127_000009_index_complaint_queue;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000006_create_complaints::Migration),
             Box::new(m20261127_000007_create_support_tables::Migration),
             Box::new(m20261127_000008_create_complaint_attachments::Migration),
+            Box::new(m20261127_000009_index_complaint_queue::Migration),
         ]
     }
 }

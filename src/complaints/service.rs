@@ -196,6 +196,25 @@ pub async fn categories(db: &impl ConnectionTrait) -> AppResult<Vec<CategoryView
         .collect())
 }
 
+/// Complaint categories are seed data: checked against a per-instance copy.
+async fn known_category(state: &AppState, code: &str) -> AppResult<bool> {
+    let codes = match state.complaint_categories.get(&()).await {
+        Some(codes) => codes,
+        None => {
+            let codes: std::sync::Arc<Vec<String>> = std::sync::Arc::new(
+                categories(&state.db)
+                    .await?
+                    .into_iter()
+                    .map(|c| c.code)
+                    .collect(),
+            );
+            state.complaint_categories.insert((), codes.clone()).await;
+            codes
+        }
+    };
+    Ok(codes.iter().any(|c| c == code))
+}
+
 struct ResolvedRespondent {
     shop_id: Option<Uuid>,
     merchant_id: Option<Uuid>,
@@ -385,11 +404,7 @@ pub async fn file(
     if input.occurred_on > today {
         return Err(AppError::invalid_field("occurred_on", "in_future"));
     }
-    if complaint_category::Entity::find_by_id(input.category_code.clone())
-        .one(&state.db)
-        .await?
-        .is_none()
-    {
+    if !known_category(state, &input.category_code).await? {
         return Err(AppError::invalid_field("category_code", "unknown_category"));
     }
     state
@@ -419,6 +434,7 @@ pub async fn file(
         .await?;
     let now = state.clock.now();
 
+    let _turn = state.write_turn().await;
     let txn = state.db.begin().await?;
     if let Some(key) = &key
         && let Claim::Replay(status, body) = idempotency::claim(
@@ -529,8 +545,9 @@ async fn load(state: &AppState, id: Uuid) -> AppResult<complaint::Model> {
 }
 
 /// Moves ODR cases whose direct-settlement window has ended into the
-/// bureau's queue (on read, so no scheduler is needed for it).
-async fn end_windows(state: &AppState, districts: Option<&[String]>) -> AppResult<()> {
+/// bureau's queue. The background worker runs it every tick; reading one
+/// case runs it for that case, so nobody acts on a stale window.
+pub async fn end_windows(state: &AppState, districts: Option<&[String]>) -> AppResult<()> {
     let today = today(state);
     let mut query = complaint::Entity::find()
         .filter(complaint::Column::Status.eq(Status::MerchantWindow.as_str()))
@@ -713,7 +730,6 @@ pub async fn queue(state: &AppState, caller: &Principal, q: &QueueQuery) -> AppR
         statuses
             .push(Status::parse(s).ok_or_else(|| AppError::bad_request(format!("未知状态 {s}")))?);
     }
-    end_windows(state, Some(&districts)).await?;
     let today = today(state);
 
     let mut query =
@@ -758,11 +774,43 @@ pub async fn queue(state: &AppState, caller: &Principal, q: &QueueQuery) -> AppR
         None
     };
 
+    Ok(QueuePage {
+        items: rows.into_iter().map(|c| summary(c, today, true)).collect(),
+        next_cursor,
+        counts: status_counts(state, districts).await?,
+    })
+}
+
+/// Cases per status in these districts. Counting scans every case of the
+/// districts, so each instance keeps the answer for a few seconds: the
+/// counts are a summary, the items themselves are always read fresh.
+async fn status_counts(
+    state: &AppState,
+    mut districts: Vec<String>,
+) -> AppResult<BTreeMap<String, u64>> {
+    districts.sort();
+    if let Some(cached) = state.queue_counts.get(&districts).await {
+        state.metrics.cache_lookup("queue_counts", true);
+        return Ok(cached);
+    }
+    state.metrics.cache_lookup("queue_counts", false);
+    // Concurrent misses share one count instead of each scanning the table.
+    state
+        .queue_counts
+        .try_get_with(districts.clone(), count_statuses(state, districts))
+        .await
+        .map_err(|e| AppError::internal(e.to_string()))
+}
+
+async fn count_statuses(
+    state: &AppState,
+    districts: Vec<String>,
+) -> AppResult<BTreeMap<String, u64>> {
     let counted: Vec<(String, i64)> = complaint::Entity::find()
         .select_only()
         .column(complaint::Column::Status)
         .column_as(complaint::Column::Id.count(), "n")
-        .filter(complaint::Column::DistrictCode.is_in(districts))
+        .filter(complaint::Column::DistrictCode.is_in(districts.clone()))
         .group_by(complaint::Column::Status)
         .into_tuple()
         .all(&state.db)
@@ -774,11 +822,7 @@ pub async fn queue(state: &AppState, caller: &Principal, q: &QueueQuery) -> AppR
     for (status, n) in counted {
         counts.insert(status, std::cmp::max(n, 0) as u64);
     }
-    Ok(QueuePage {
-        items: rows.into_iter().map(|c| summary(c, today, true)).collect(),
-        next_cursor,
-        counts,
-    })
+    Ok(counts)
 }
 
 /// Common shape of a handler or party action: load, check, change, record.
@@ -808,6 +852,7 @@ async fn apply_step(
         row.status = Set(to.as_str().to_owned());
     }
     row.updated_at = Set(now);
+    let _turn = state.write_turn().await;
     let txn = state.db.begin().await?;
     let saved = save(&txn, id, row, from).await?;
     record_event(

@@ -157,13 +157,17 @@ async fn record(
     Ok(status != PENDING)
 }
 
-/// Delivers due messages (and raises deadline warnings) forever.
+/// Each tick: ends lapsed ODR windows, raises deadline warnings, delivers
+/// due messages.
 pub fn spawn_worker(state: actix_web::web::Data<AppState>) {
     actix_web::rt::spawn(async move {
         let mut tick = tokio::time::interval(state.config.outbox_poll_interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
+            if let Err(e) = crate::complaints::service::end_windows(&state, None).await {
+                tracing::warn!(error = %e, "ending ODR windows failed; retrying");
+            }
             if let Err(e) = crate::complaints::service::warn_near_deadlines(&state).await {
                 tracing::warn!(error = %e, "deadline warnings failed; retrying");
             }

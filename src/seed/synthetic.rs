@@ -141,7 +141,121 @@ pub async fn shops(
             tracing::info!(written, count, "synthetic shops");
         }
     }
+    refresh_statistics(db).await
+}
+
+/// After a bulk load the planner's statistics are stale (PostgreSQL's
+/// autovacuum catches up later, SQLite never on its own): refresh them so
+/// queries pick their indexes right away.
+pub async fn refresh_statistics(db: &DatabaseConnection) -> Result<(), SeedError> {
+    use sea_orm::ConnectionTrait;
+    db.execute_unprepared("ANALYZE").await?;
     Ok(())
+}
+
+/// `yuhui seed synthetic --complaints N`: N complaints by one benchmark
+/// resident against the demo merchants in 渝中区 and 沙坪坝区, in every state,
+/// with deadlines spread over two months either side of today.
+pub async fn complaints(
+    db: &DatabaseConnection,
+    count: u64,
+    now: DateTime<Utc>,
+) -> Result<(), SeedError> {
+    use crate::complaints::rules::{NO_DEADLINE, Status};
+    use entity::complaint;
+
+    let resident = crate::auth::service::find_or_create_user(db, "bench-resident", None, now)
+        .await
+        .map_err(|e| sea_orm::DbErr::Custom(e.to_string()))?;
+    complaint::Entity::delete_many()
+        .filter(complaint::Column::ComplainantId.eq(resident.id))
+        .exec(db)
+        .await?;
+    let today = now.with_timezone(&crate::clock::SHANGHAI).date_naive();
+    let statuses = [
+        Status::Submitted,
+        Status::Submitted,
+        Status::Accepted,
+        Status::Accepted,
+        Status::Closed,
+        Status::Rejected,
+        Status::Withdrawn,
+        Status::MerchantWindow,
+    ];
+    let mut rng = Rng(0x5eed_c0de_1234_5678);
+    let mut written = 0u64;
+    // 44 columns a row: 500 rows stay under SQLite's 32,766 bound parameters.
+    while written < count {
+        let n = (BATCH / 2).min((count - written) as usize);
+        let rows: Vec<complaint::ActiveModel> = (0..n)
+            .map(|i| {
+                let k = written + i as u64;
+                let status = *rng.pick(&statuses);
+                let (merchant, district) = if rng.unit() < 0.6 {
+                    (1u128, "500103")
+                } else {
+                    (4u128, "500106")
+                };
+                let offset = (rng.next_u64() % 120) as i64 - 60;
+                let due = today + chrono::Duration::days(offset);
+                let received = today - chrono::Duration::days((rng.next_u64() % 90) as i64);
+                complaint::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    number: Set(format!("YB{}{:08}", today.format("%Y%m%d"), k)),
+                    complainant_id: Set(resident.id),
+                    shop_id: Set(None),
+                    merchant_id: Set(Some(Uuid::from_u128(
+                        0x01936d4a_0000_7000_8000_000000000000 + merchant,
+                    ))),
+                    respondent_name: Set("基准测试商户".into()),
+                    respondent_address: Set("重庆市".into()),
+                    district_code: Set(district.into()),
+                    category_code: Set("service".into()),
+                    title: Set(format!("基准测试投诉 {k}")),
+                    facts: Set("基准测试数据：消费纠纷事实描述。".into()),
+                    demand: Set("退款".into()),
+                    amount_fen: Set(1000),
+                    occurred_on: Set(received),
+                    contact_name: Set("测试".into()),
+                    contact_phone: Set("13800000000".into()),
+                    contact_address: Set(None),
+                    publish_consent: Set(false),
+                    status: Set(status.as_str().into()),
+                    odr: Set(status == Status::MerchantWindow),
+                    received_on: Set(received),
+                    // Windows still open: a lapsed one would have been moved on by the worker.
+                    odr_window_until: Set((status == Status::MerchantWindow)
+                        .then(|| today + chrono::Duration::days((k % 10) as i64))),
+                    decide_by: Set(due),
+                    decide_by_provisional: Set(false),
+                    accepted_on: Set((status == Status::Accepted).then_some(received)),
+                    mediate_by: Set((status == Status::Accepted).then_some(due)),
+                    mediate_by_provisional: Set(false),
+                    paused_since: Set(None),
+                    due_on: Set(if status.is_final() { NO_DEADLINE } else { due }),
+                    deadline_warned_for: Set(None),
+                    assignee_id: Set(None),
+                    outcome: Set(None),
+                    compensation_fen: Set(None),
+                    reject_reason: Set(None),
+                    merchant_response: Set(None),
+                    merchant_proposal: Set(None),
+                    settled_directly: Set(false),
+                    closed_at: Set(None),
+                    rating_score: Set(None),
+                    rating_comment: Set(None),
+                    duplicate_of: Set(None),
+                    created_at: Set(now),
+                    updated_at: Set(now),
+                }
+            })
+            .collect();
+        let txn = db.begin().await?;
+        complaint::Entity::insert_many(rows).exec(&txn).await?;
+        txn.commit().await?;
+        written += n as u64;
+    }
+    refresh_statistics(db).await
 }
 
 #[cfg(test)]
