@@ -649,6 +649,32 @@ fn require_complainant(p: &Principal, c: &complaint::Model) -> AppResult<()> {
     }
 }
 
+/// The case and its state, for a handler of its district allowed `action` now.
+async fn handler_action(
+    state: &AppState,
+    caller: &Principal,
+    id: Uuid,
+    action: Action,
+) -> AppResult<(complaint::Model, Status)> {
+    let c = load_current(state, id).await?;
+    require_handler(caller, &c)?;
+    let from = check(action, &c)?;
+    Ok((c, from))
+}
+
+/// The case and its state, for its complainant allowed `action` now.
+async fn complainant_action(
+    state: &AppState,
+    caller: &Principal,
+    id: Uuid,
+    action: Action,
+) -> AppResult<(complaint::Model, Status)> {
+    let c = load_current(state, id).await?;
+    require_complainant(caller, &c)?;
+    let from = check(action, &c)?;
+    Ok((c, from))
+}
+
 pub async fn get(state: &AppState, caller: &Principal, id: Uuid) -> AppResult<ComplaintView> {
     let c = load_current(state, id).await?;
     let relation = relation(caller, &c).ok_or_else(|| AppError::forbidden("无权查看该投诉"))?;
@@ -889,9 +915,7 @@ pub async fn accept(
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<ComplaintView> {
-    let c = load_current(state, id).await?;
-    require_handler(caller, &c)?;
-    let from = check(Action::Accept, &c)?;
+    let (c, from) = handler_action(state, caller, id, Action::Accept).await?;
     let today = today(state);
     let (mediate_by, provisional) = match state.config.mediation_calendar_days {
         Some(days) => (today + Days::new(u64::from(days)), false),
@@ -936,9 +960,7 @@ pub async fn reject(
     if !rules::REJECT_REASONS.contains(&input.reason_code.as_str()) {
         return Err(AppError::invalid_field("reason_code", "unknown_reason"));
     }
-    let c = load_current(state, id).await?;
-    require_handler(caller, &c)?;
-    let from = check(Action::Reject, &c)?;
+    let (c, from) = handler_action(state, caller, id, Action::Reject).await?;
     let reason = input.reason_code.clone();
     let saved = apply_step(
         state,
@@ -972,9 +994,7 @@ pub async fn transfer(
     input: TransferRequest,
 ) -> AppResult<ComplaintView> {
     input.validate()?;
-    let c = load_current(state, id).await?;
-    require_handler(caller, &c)?;
-    let from = check(Action::Transfer, &c)?;
+    let (c, from) = handler_action(state, caller, id, Action::Transfer).await?;
     if input.district_code == c.district_code {
         return Err(AppError::invalid_field("district_code", "same_district"));
     }
@@ -1025,9 +1045,7 @@ pub async fn assign(
     id: Uuid,
     input: AssignRequest,
 ) -> AppResult<ComplaintView> {
-    let c = load_current(state, id).await?;
-    require_handler(caller, &c)?;
-    let from = check(Action::Assign, &c)?;
+    let (c, from) = handler_action(state, caller, id, Action::Assign).await?;
     let target = crate::auth::service::load_principal(&state.db, input.user_id).await?;
     if !target.is_some_and(|t| t.handles_district(&c.district_code)) {
         return Err(AppError::invalid_field(
@@ -1064,9 +1082,7 @@ pub async fn close(
     if !rules::OUTCOMES.contains(&input.outcome.as_str()) {
         return Err(AppError::invalid_field("outcome", "unknown_outcome"));
     }
-    let c = load_current(state, id).await?;
-    require_handler(caller, &c)?;
-    let from = check(Action::Close, &c)?;
+    let (c, from) = handler_action(state, caller, id, Action::Close).await?;
     let now = state.clock.now();
     let outcome = input.outcome.clone();
     let saved = apply_step(
@@ -1126,9 +1142,7 @@ pub async fn pause(
     input: PauseRequest,
 ) -> AppResult<ComplaintView> {
     input.validate()?;
-    let c = load_current(state, id).await?;
-    require_handler(caller, &c)?;
-    let from = check(Action::Pause, &c)?;
+    let (c, from) = handler_action(state, caller, id, Action::Pause).await?;
     let today = today(state);
     let saved = apply_step(
         state,
@@ -1153,9 +1167,7 @@ pub async fn pause(
 }
 
 pub async fn resume(state: &AppState, caller: &Principal, id: Uuid) -> AppResult<ComplaintView> {
-    let c = load_current(state, id).await?;
-    require_handler(caller, &c)?;
-    let from = check(Action::Resume, &c)?;
+    let (c, from) = handler_action(state, caller, id, Action::Resume).await?;
     let today = today(state);
     let since = c.paused_since.unwrap_or(today);
     let old = c.mediate_by.unwrap_or(today);
@@ -1202,9 +1214,7 @@ pub async fn withdraw(
     input: WithdrawRequest,
 ) -> AppResult<ComplaintView> {
     input.validate()?;
-    let c = load_current(state, id).await?;
-    require_complainant(caller, &c)?;
-    let from = check(Action::Withdraw, &c)?;
+    let (c, from) = complainant_action(state, caller, id, Action::Withdraw).await?;
     let saved = apply_step(
         state,
         c,
@@ -1270,9 +1280,7 @@ pub async fn settlement(
     id: Uuid,
     input: SettlementRequest,
 ) -> AppResult<ComplaintView> {
-    let c = load_current(state, id).await?;
-    require_complainant(caller, &c)?;
-    let from = check(Action::Settlement, &c)?;
+    let (c, from) = complainant_action(state, caller, id, Action::Settlement).await?;
     if c.merchant_proposal.is_none() {
         return Err(AppError::conflict("no_proposal", "商家尚未提出和解方案"));
     }
