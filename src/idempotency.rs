@@ -76,6 +76,49 @@ pub async fn claim(
     if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
         return Ok(Claim::Fresh);
     }
+    replay(txn, user_id, scope, key, request_hash).await
+}
+
+/// Claims `key` storing the response at once, for work whose answer is
+/// known before it is done. A replay or a mismatch is answered as by `claim`.
+pub async fn claim_with_response(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+    (status, body): (StatusCode, &serde_json::Value),
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<Claim> {
+    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
+        user_id: Set(user_id),
+        scope: Set(scope.to_owned()),
+        key: Set(key.to_owned()),
+        request_hash: Set(request_hash.to_owned()),
+        response_status: Set(i32::from(status.as_u16())),
+        response_body: Set(body.to_string()),
+        created_at: Set(now),
+    })
+    .on_conflict_do_nothing_on([
+        idempotency_key::Column::UserId,
+        idempotency_key::Column::Scope,
+        idempotency_key::Column::Key,
+    ])
+    .exec_without_returning(txn)
+    .await?;
+    if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+        return Ok(Claim::Fresh);
+    }
+    replay(txn, user_id, scope, key, request_hash).await
+}
+
+async fn replay(
+    txn: &impl ConnectionTrait,
+    user_id: Uuid,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+) -> AppResult<Claim> {
     let stored = idempotency_key::Entity::find_by_id((user_id, scope.to_owned(), key.to_owned()))
         .one(txn)
         .await?

@@ -16,6 +16,9 @@ use crate::places::PlacesState;
 use crate::rate_limit::RateLimiter;
 use crate::wechat::WechatClient;
 
+/// Per-status case counts and when they were counted.
+pub type HeldCounts = (std::time::Instant, std::collections::BTreeMap<String, u64>);
+
 /// How long a caller's roles may be served from memory before re-reading.
 const PRINCIPAL_TTL: Duration = Duration::from_secs(10);
 
@@ -39,8 +42,10 @@ pub struct AppState {
     /// retry in growing steps. Queuing them here instead keeps a burst of
     /// filings moving in order. None on PostgreSQL, which has row locks.
     pub sqlite_write_gate: Option<tokio::sync::Mutex<()>>,
-    /// Queue counts per set of districts, for a few seconds.
-    pub queue_counts: moka::future::Cache<Vec<String>, std::collections::BTreeMap<String, u64>>,
+    /// Queue counts per set of districts, with when they were counted.
+    pub queue_counts: moka::future::Cache<Vec<String>, Arc<HeldCounts>>,
+    /// Marks a set of districts whose counts one request is recounting.
+    pub queue_counts_recounting: moka::future::Cache<Vec<String>, ()>,
 }
 
 impl AppState {
@@ -82,9 +87,14 @@ impl AppState {
                 .time_to_live(Duration::from_secs(60))
                 .build(),
             sqlite_write_gate: config.is_sqlite().then(|| tokio::sync::Mutex::new(())),
+            // Never older than a minute, whatever happens to recounts.
             queue_counts: moka::future::Cache::builder()
                 .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(3))
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+            queue_counts_recounting: moka::future::Cache::builder()
+                .max_capacity(10_000)
+                .time_to_live(Duration::from_secs(10))
                 .build(),
             config: Arc::new(config),
             db,
