@@ -84,15 +84,13 @@ impl From<WechatError> for AppError {
     }
 }
 
-/// The result of `jscode2session`. `session_key` stays on the server.
+/// The result of `jscode2session`. Its `session_key` is not even read:
+/// Yuhui decrypts nothing with it, and what is not kept cannot leak.
 #[derive(Debug, Clone, Deserialize)]
 pub struct WechatSession {
     pub openid: String,
     #[serde(default)]
     pub unionid: Option<String>,
-    #[serde(default)]
-    #[allow(dead_code)]
-    session_key: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

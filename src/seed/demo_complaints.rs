@@ -11,7 +11,6 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::calendar::Calendar;
 use crate::complaints::rules::{NO_DEADLINE, Status};
 
 const MERCHANTS: [(u128, &str, &str, bool); 5] = [
@@ -168,6 +167,3 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
     }
     txn.commit().await
 }
-
-#[allow(dead_code)]
-fn _uses(_: &Calendar) {}
