@@ -9,3 +9,4 @@ pub mod numbers;
 pub mod routes;
 pub mod rules;
 pub mod service;
+pub mod writer;

@@ -15,10 +15,14 @@ use sea_orm::{
 
 use crate::error::{AppError, AppResult};
 
-const BLOCK: i64 = 20;
+/// Numbers per reservation with several instances on PostgreSQL.
+pub const SHARED_BLOCK: i64 = 20;
+/// SQLite is one instance; a large block keeps reservations (which must
+/// wait for SQLite's one writer) rare.
+pub const SINGLE_INSTANCE_BLOCK: i64 = 1000;
 
-#[derive(Default)]
 pub struct NumberBlocks {
+    block: i64,
     /// Day → (next number, last number of the block).
     open: Mutex<HashMap<String, (i64, i64)>>,
 }
@@ -28,6 +32,13 @@ pub fn format_number(day: &str, n: i64) -> String {
 }
 
 impl NumberBlocks {
+    pub fn new(block: i64) -> Self {
+        Self {
+            block: std::cmp::max(block, 1),
+            open: Mutex::default(),
+        }
+    }
+
     fn take(&self, day: &str) -> Option<i64> {
         let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
         let (next, last) = open.get_mut(day)?;
@@ -55,7 +66,7 @@ impl NumberBlocks {
         complaint_counter::Entity::update_many()
             .col_expr(
                 complaint_counter::Column::Last,
-                Expr::col(complaint_counter::Column::Last).add(BLOCK),
+                Expr::col(complaint_counter::Column::Last).add(self.block),
             )
             .filter(complaint_counter::Column::Day.eq(day))
             .exec(&txn)
@@ -66,7 +77,7 @@ impl NumberBlocks {
             .ok_or_else(|| AppError::internal("complaint counter row missing"))?
             .last;
         txn.commit().await?;
-        let first = last - BLOCK + 1;
+        let first = last - self.block + 1;
         {
             let mut open = self.open.lock().unwrap_or_else(|p| p.into_inner());
             // Keep whichever open block was reserved later (another task may have raced us).
@@ -90,7 +101,7 @@ mod tests {
 
     #[test]
     fn a_block_is_handed_out_in_order() {
-        let blocks = NumberBlocks::default();
+        let blocks = NumberBlocks::new(SHARED_BLOCK);
         blocks
             .open
             .lock()

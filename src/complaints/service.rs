@@ -496,6 +496,27 @@ pub async fn file(
     let body = serde_json::to_value(&filed).map_err(AppError::internal)?;
     let (complaint_id, at) = (row.id, row.created_at);
 
+    if let Some(writer) = &state.filing_writer {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        let job = super::writer::FilingJob {
+            row,
+            claim: key.map(|key| super::writer::IdempotencyClaim {
+                user_id: caller.user_id,
+                key,
+                fingerprint,
+            }),
+            body,
+            reply,
+        };
+        writer
+            .send(job)
+            .await
+            .map_err(|_| AppError::internal("filing writer stopped"))?;
+        return answer
+            .await
+            .map_err(|_| AppError::internal("filing writer dropped a filing"))?;
+    }
+
     let _turn = state.write_turn().await;
     let txn = state.db.begin().await?;
     if let Some(key) = &key
