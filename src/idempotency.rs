@@ -1,8 +1,8 @@
 //! `Idempotency-Key`: a retry with the same key and body gets the first
 //! response; the same key with another body is 422 `idempotency_key_reused`.
 //!
-//! The key is claimed by inserting its row first in the transaction that does
-//! the work, so the database decides between concurrent retries on any
+//! The key is claimed, with the answer, by inserting its row in the
+//! transaction that does the work, so the database decides between concurrent retries on any
 //! instance: the second one waits for the first to commit and then replays
 //! its answer. If the work fails the transaction rolls back and the key is
 //! free again, so a retry after a failure does the work anew.
@@ -10,7 +10,7 @@
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use entity::idempotency_key;
-use sea_orm::{ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -41,42 +41,10 @@ pub fn fingerprint(body: &impl serde::Serialize) -> String {
 }
 
 pub enum Claim {
-    /// First use: do the work, then `complete`.
+    /// First use: do the work in the same transaction.
     Fresh,
     /// Seen before with the same body: answer this.
     Replay(StatusCode, serde_json::Value),
-}
-
-/// Claims `key` inside the caller's transaction (call it first there).
-pub async fn claim(
-    txn: &impl ConnectionTrait,
-    user_id: Uuid,
-    scope: &str,
-    key: &str,
-    request_hash: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<Claim> {
-    let inserted = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
-        user_id: Set(user_id),
-        scope: Set(scope.to_owned()),
-        key: Set(key.to_owned()),
-        request_hash: Set(request_hash.to_owned()),
-        // Filled in by `complete` before the transaction commits.
-        response_status: Set(0),
-        response_body: Set(String::new()),
-        created_at: Set(now),
-    })
-    .on_conflict_do_nothing_on([
-        idempotency_key::Column::UserId,
-        idempotency_key::Column::Scope,
-        idempotency_key::Column::Key,
-    ])
-    .exec(txn)
-    .await?;
-    if matches!(inserted, sea_orm::TryInsertResult::Inserted(_)) {
-        return Ok(Claim::Fresh);
-    }
-    replay(txn, user_id, scope, key, request_hash).await
 }
 
 /// Claims `key` storing the response at once, for work whose answer is
@@ -133,32 +101,6 @@ async fn replay(
     let status = StatusCode::from_u16(stored.response_status as u16).unwrap_or(StatusCode::OK);
     let body = serde_json::from_str(&stored.response_body).unwrap_or(serde_json::Value::Null);
     Ok(Claim::Replay(status, body))
-}
-
-/// Stores the response of a fresh claim (same transaction as the work).
-pub async fn complete(
-    txn: &impl ConnectionTrait,
-    user_id: Uuid,
-    scope: &str,
-    key: &str,
-    status: StatusCode,
-    body: &serde_json::Value,
-) -> AppResult<()> {
-    idempotency_key::Entity::update_many()
-        .col_expr(
-            idempotency_key::Column::ResponseStatus,
-            sea_orm::sea_query::Expr::value(i32::from(status.as_u16())),
-        )
-        .col_expr(
-            idempotency_key::Column::ResponseBody,
-            sea_orm::sea_query::Expr::value(body.to_string()),
-        )
-        .filter(idempotency_key::Column::UserId.eq(user_id))
-        .filter(idempotency_key::Column::Scope.eq(scope))
-        .filter(idempotency_key::Column::Key.eq(key))
-        .exec(txn)
-        .await?;
-    Ok(())
 }
 
 #[cfg(test)]

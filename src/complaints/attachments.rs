@@ -76,11 +76,7 @@ pub async fn upload(
     bytes: &[u8],
 ) -> AppResult<AttachmentView> {
     // 404 for no case, 403 for a case the caller may not see.
-    super::service::get(state, caller, complaint_id).await?;
-    let case = entity::complaint::Entity::find_by_id(complaint_id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("投诉不存在"))?;
+    let case = super::service::visible_case(state, caller, complaint_id).await?;
     if case.complainant_id != caller.user_id && !caller.handles_district(&case.district_code) {
         return Err(AppError::forbidden("只有投诉人和处理人员可以上传证据"));
     }
@@ -141,7 +137,7 @@ pub async fn fetch(
     complaint_id: Uuid,
     id: Uuid,
 ) -> AppResult<(String, Vec<u8>)> {
-    super::service::get(state, caller, complaint_id).await?;
+    super::service::visible_case(state, caller, complaint_id).await?;
     let a = complaint_attachment::Entity::find_by_id(id)
         .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
         .one(&state.db)

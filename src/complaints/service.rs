@@ -517,7 +517,6 @@ pub async fn file(
             .map_err(|_| AppError::internal("filing writer dropped a filing"))?;
     }
 
-    let _turn = state.write_turn().await;
     let txn = state.db.begin().await?;
     if let Some(key) = &key
         && let Claim::Replay(status, stored) = idempotency::claim_with_response(
@@ -690,6 +689,17 @@ async fn complainant_action(
     require_complainant(caller, &c)?;
     let from = check(action, &c)?;
     Ok((c, from))
+}
+
+/// The case, if the caller may see it (404 if none, 403 if not theirs).
+pub async fn visible_case(
+    state: &AppState,
+    caller: &Principal,
+    id: Uuid,
+) -> AppResult<complaint::Model> {
+    let c = load_current(state, id).await?;
+    relation(caller, &c).ok_or_else(|| AppError::forbidden("无权查看该投诉"))?;
+    Ok(c)
 }
 
 pub async fn get(state: &AppState, caller: &Principal, id: Uuid) -> AppResult<ComplaintView> {

@@ -22,6 +22,18 @@ pub async fn list(
         .collect())
 }
 
+/// District names by code, for building views (a few dozen rows).
+pub async fn names(
+    db: &impl ConnectionTrait,
+) -> Result<std::collections::HashMap<String, String>, DbErr> {
+    Ok(district::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|d| (d.code, d.name))
+        .collect())
+}
+
 pub async fn find(db: &impl ConnectionTrait, code: &str) -> Result<Option<district::Model>, DbErr> {
     district::Entity::find_by_id(code.to_owned()).one(db).await
 }

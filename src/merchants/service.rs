@@ -1,6 +1,6 @@
 use std::collections::HashMap;
 
-use entity::{district, merchant, merchant_staff};
+use entity::{merchant, merchant_staff};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter,
@@ -17,14 +17,8 @@ use crate::error::{AppError, AppResult, codes, is_unique_violation};
 use crate::pagination::{Page, Paginated};
 use crate::state::AppState;
 
-/// District names by code, for building views (a few dozen rows).
 async fn district_names(db: &impl ConnectionTrait) -> AppResult<HashMap<String, String>> {
-    Ok(district::Entity::find()
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect())
+    Ok(districts::service::names(db).await?)
 }
 
 fn district_ref(names: &HashMap<String, String>, code: &str) -> DistrictRef {

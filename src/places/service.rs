@@ -2,7 +2,7 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use entity::{district, merchant, shop};
+use entity::{merchant, shop};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
     QueryOrder, QuerySelect,
@@ -228,12 +228,7 @@ pub fn circle_report(state: &AppState, q: &CircleQuery) -> AppResult<CircleRepor
 }
 
 async fn district_names(state: &AppState) -> AppResult<HashMap<String, String>> {
-    Ok(district::Entity::find()
-        .all(&state.db)
-        .await?
-        .into_iter()
-        .map(|d| (d.code, d.name))
-        .collect())
+    Ok(districts::service::names(&state.db).await?)
 }
 
 fn detail(

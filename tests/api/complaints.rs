@@ -326,8 +326,6 @@ async fn each_role_sees_only_what_it_may() {
     assert!(!a.text.contains("13912345678"));
 
     // Nobody else.
-    let admin_id = app.me(&admin).await["id"].as_str().unwrap().to_owned();
-    let _ = admin_id;
     let other_handler = app.login("nanan-handler").await;
     let other_id = app.me(&other_handler).await["id"]
         .as_str()
