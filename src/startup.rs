@@ -67,11 +67,7 @@ impl Application {
         };
         let bind = config.bind.clone();
         let workers = config.workers;
-        let mut app_state = AppState::new(config, db, clock, places_state)?;
-        if app_state.config.is_sqlite() {
-            app_state.filing_writer = Some(crate::complaints::writer::spawn(app_state.db.clone()));
-        }
-        let state = web::Data::new(app_state);
+        let state = web::Data::new(AppState::new(config, db, clock, places_state)?);
         places::sync::spawn_poller(state.clone());
         crate::notify::spawn_worker(state.clone());
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {

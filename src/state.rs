@@ -42,8 +42,8 @@ pub struct AppState {
     /// retry in growing steps. Queuing them here instead keeps a burst of
     /// filings moving in order. None on PostgreSQL, which has row locks.
     pub sqlite_write_gate: Option<tokio::sync::Mutex<()>>,
-    /// SQLite only: the task that writes filings in batches.
-    pub filing_writer: Option<crate::complaints::writer::FilingWriter>,
+    /// The task that writes complaint filings in batches.
+    pub filing_writer: crate::complaints::writer::FilingWriter,
     /// Queue counts per set of districts, with when they were counted.
     pub queue_counts: moka::future::Cache<Vec<String>, Arc<HeldCounts>>,
     /// Marks a set of districts whose counts one request is recounting.
@@ -95,7 +95,7 @@ impl AppState {
                 .time_to_live(Duration::from_secs(60))
                 .build(),
             sqlite_write_gate: config.is_sqlite().then(|| tokio::sync::Mutex::new(())),
-            filing_writer: None,
+            filing_writer: crate::complaints::writer::spawn(db.clone()),
             // Never older than a minute, whatever happens to recounts.
             queue_counts: moka::future::Cache::builder()
                 .max_capacity(10_000)

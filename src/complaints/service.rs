@@ -19,7 +19,7 @@ use super::rules::{self, Action, NO_DEADLINE, Status, mask_address, mask_name};
 use crate::auth::{Principal, Role};
 use crate::calendar::{self, Calendar};
 use crate::error::{AppError, AppResult};
-use crate::idempotency::{self, Claim};
+use crate::idempotency;
 use crate::merchants::MerchantStatus;
 use crate::notify::{self, template};
 use crate::pagination::{PageQuery, Paginated};
@@ -27,6 +27,8 @@ use crate::state::AppState;
 use crate::validation::mask_phone;
 
 const DUPLICATE_WINDOW_DAYS: u64 = 30;
+/// How many of a complainant's recent cases the duplicate check reads.
+const DUPLICATE_SCAN_LIMIT: u64 = 30;
 const DECIDE_WORKING_DAYS: u32 = 7;
 const MEDIATE_WORKING_DAYS: u32 = 45;
 const ODR_WINDOW_WORKING_DAYS: u32 = 10;
@@ -317,23 +319,39 @@ async fn possible_duplicate(
     let since = today
         .checked_sub_days(Days::new(DUPLICATE_WINDOW_DAYS))
         .unwrap_or(today);
-    let mut query = complaint::Entity::find()
-        .filter(complaint::Column::ComplainantId.eq(complainant))
-        .filter(complaint::Column::ReceivedOn.gte(since));
-    query = match (respondent.shop_id, respondent.merchant_id) {
-        (Some(shop), _) => query.filter(complaint::Column::ShopId.eq(shop)),
-        (None, Some(m)) => query.filter(complaint::Column::MerchantId.eq(m)),
-        (None, None) => query.filter(complaint::Column::RespondentName.eq(respondent.name.clone())),
-    };
-    let earlier = query
-        .order_by_asc(complaint::Column::Id)
-        .limit(50)
-        .all(&state.db)
-        .await?;
+    // Only the complainant's own recent cases are read (their index, newest
+    // first); the respondent is compared here. Filtering on the respondent
+    // in SQL let SQLite pick the respondent's index, which for a busy
+    // merchant meant reading thousands of other people's cases per filing.
+    let earlier: Vec<(Uuid, String, Option<Uuid>, Option<Uuid>, String)> =
+        complaint::Entity::find()
+            .select_only()
+            .columns([
+                complaint::Column::Id,
+                complaint::Column::Title,
+                complaint::Column::ShopId,
+                complaint::Column::MerchantId,
+                complaint::Column::RespondentName,
+            ])
+            .filter(complaint::Column::ComplainantId.eq(complainant))
+            .filter(complaint::Column::ReceivedOn.gte(since))
+            .order_by_desc(complaint::Column::Id)
+            .limit(DUPLICATE_SCAN_LIMIT)
+            .into_tuple()
+            .all(&state.db)
+            .await?;
     Ok(earlier
         .into_iter()
-        .find(|c| rules::similar_titles(&c.title, title))
-        .map(|c| c.id))
+        .rev()
+        .filter(|(_, _, shop, merchant, name)| {
+            match (respondent.shop_id, respondent.merchant_id) {
+                (Some(s), _) => *shop == Some(s),
+                (None, Some(m)) => *merchant == Some(m),
+                (None, None) => shop.is_none() && merchant.is_none() && *name == respondent.name,
+            }
+        })
+        .find(|(_, earlier_title, ..)| rules::similar_titles(earlier_title, title))
+        .map(|(id, ..)| id))
 }
 
 // Each argument is a column of the append-only event row.
@@ -484,8 +502,7 @@ pub async fn file(
         updated_at: now,
     };
     // The answer is known before the transaction, so the idempotency key is
-    // claimed with it in one statement: fewer round trips while SQLite's
-    // single writer is held.
+    // claimed with it in one statement, by the batch writer.
     let filed = Filed {
         id: row.id,
         number: row.number.clone(),
@@ -494,63 +511,26 @@ pub async fn file(
         possible_duplicate_of: row.duplicate_of,
     };
     let body = serde_json::to_value(&filed).map_err(AppError::internal)?;
-    let (complaint_id, at) = (row.id, row.created_at);
 
-    if let Some(writer) = &state.filing_writer {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        let job = super::writer::FilingJob {
-            row,
-            claim: key.map(|key| super::writer::IdempotencyClaim {
-                user_id: caller.user_id,
-                key,
-                fingerprint,
-            }),
-            body,
-            reply,
-        };
-        writer
-            .send(job)
-            .await
-            .map_err(|_| AppError::internal("filing writer stopped"))?;
-        return answer
-            .await
-            .map_err(|_| AppError::internal("filing writer dropped a filing"))?;
-    }
-
-    let txn = state.db.begin().await?;
-    if let Some(key) = &key
-        && let Claim::Replay(status, stored) = idempotency::claim_with_response(
-            &txn,
-            caller.user_id,
-            "complaint_filing",
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let job = super::writer::FilingJob {
+        row,
+        claim: key.map(|key| super::writer::IdempotencyClaim {
+            user_id: caller.user_id,
             key,
-            &fingerprint,
-            (StatusCode::CREATED, &body),
-            now,
-        )
-        .await?
-    {
-        txn.rollback().await?;
-        return Ok((status, stored));
-    }
-    complaint::Entity::insert(row.into_active_model())
-        .exec_without_returning(&txn)
-        .await?;
-    record_event(
-        &txn,
-        complaint_id,
-        Some(caller.user_id),
-        "resident",
-        "filed",
-        None,
-        Some(status),
-        None,
-        false,
-        at,
-    )
-    .await?;
-    txn.commit().await?;
-    Ok((StatusCode::CREATED, body))
+            fingerprint,
+        }),
+        body,
+        reply,
+    };
+    state
+        .filing_writer
+        .send(job)
+        .await
+        .map_err(|_| AppError::internal("filing writer stopped"))?;
+    answer
+        .await
+        .map_err(|_| AppError::internal("filing writer dropped a filing"))?
 }
 
 async fn load(state: &AppState, id: Uuid) -> AppResult<complaint::Model> {
