@@ -76,6 +76,8 @@ pub struct Config {
     pub outbox_poll_interval: Duration,
     /// First retry delay of a failed message; doubles each attempt.
     pub outbox_retry_base: Duration,
+    /// How often each instance marks lapsed vouchers expired.
+    pub voucher_expiry_interval: Duration,
     /// Subscribe-message template for complaint progress.
     pub complaint_template_id: String,
     /// Complaints one user may file per hour (per instance).
@@ -176,7 +178,11 @@ impl Config {
         // SQLite connections are threads reading one file: beyond a few, on
         // two cores they mostly wait on each other (a 16-connection pool
         // filed complaints at a third of the rate of a 4-connection one).
-        let default_pool = if database_url.starts_with("sqlite:") { 4 } else { 16 };
+        let default_pool = if database_url.starts_with("sqlite:") {
+            4
+        } else {
+            16
+        };
         Ok(Self {
             database_url,
             bind: get("YUHUI_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
@@ -233,6 +239,11 @@ impl Config {
                 &get,
                 "YUHUI_OUTBOX_RETRY_BASE_MS",
                 2000,
+            )?),
+            voucher_expiry_interval: Duration::from_secs(parse_num(
+                &get,
+                "YUHUI_VOUCHER_EXPIRY_SECS",
+                60,
             )?),
             complaint_template_id: get("WECHAT_TEMPLATE_COMPLAINT")
                 .unwrap_or_else(|| "complaint-progress".to_owned()),

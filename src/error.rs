@@ -157,6 +157,18 @@ impl AppError {
     pub fn code(&self) -> &'static str {
         self.code
     }
+
+    /// The same answer for another waiting request (one failure answering a
+    /// whole batch). The cause is not copied: it is logged with the first.
+    pub fn clone_for_reply(&self) -> Self {
+        let mut copy = Self::new(self.status, self.code, self.message.clone())
+            .with_details(self.details.clone());
+        copy.retry_after_secs = self.retry_after_secs;
+        if let Some(cause) = &self.cause {
+            copy.cause = Some(cause.to_string().into());
+        }
+        copy
+    }
 }
 
 impl fmt::Display for AppError {

@@ -91,16 +91,29 @@ async fn replay(
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("idempotency key vanished"))?;
+    let (status, body) = replay_row(&stored, request_hash)?;
+    Ok(Claim::Replay(status, body))
+}
+
+/// The stored answer, if the retry carries the same body.
+pub fn replay_row(
+    stored: &idempotency_key::Model,
+    request_hash: &str,
+) -> AppResult<(StatusCode, serde_json::Value)> {
     if stored.request_hash != request_hash {
-        return Err(AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            KEY_REUSED,
-            "该 Idempotency-Key 已用于另一请求",
-        ));
+        return Err(key_reused());
     }
     let status = StatusCode::from_u16(stored.response_status as u16).unwrap_or(StatusCode::OK);
     let body = serde_json::from_str(&stored.response_body).unwrap_or(serde_json::Value::Null);
-    Ok(Claim::Replay(status, body))
+    Ok((status, body))
+}
+
+pub fn key_reused() -> AppError {
+    AppError::new(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        KEY_REUSED,
+        "该 Idempotency-Key 已用于另一请求",
+    )
 }
 
 #[cfg(test)]

@@ -25,4 +25,5 @@ pub mod startup;
 pub mod state;
 pub mod telemetry;
 pub mod validation;
+pub mod vouchers;
 pub mod wechat;

@@ -70,6 +70,7 @@ impl Application {
         let state = web::Data::new(AppState::new(config, db, clock, places_state)?);
         places::sync::spawn_poller(state.clone());
         crate::notify::spawn_worker(state.clone());
+        crate::vouchers::service::spawn_expiry(state.clone(), state.config.voucher_expiry_interval);
         let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
             bind: bind.clone(),
             source,
@@ -129,7 +130,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(merchants::routes::routes)
             .configure(places::routes::routes)
             .configure(crate::complaints::routes::routes)
-            .configure(crate::calendar::routes::routes),
+            .configure(crate::calendar::routes::routes)
+            .configure(crate::vouchers::routes::routes),
     );
 }
 

@@ -32,6 +32,7 @@ pub struct AppState {
     pub login_limiter: RateLimiter,
     pub metrics: Metrics,
     pub places: PlacesState,
+    pub vouchers: crate::vouchers::service::VoucherState,
     pub complaint_numbers: crate::complaints::numbers::NumberBlocks,
     pub complaint_limiter: RateLimiter,
     /// The working-day calendar, re-read from the database at most every 30 s.
@@ -96,6 +97,7 @@ impl AppState {
                 .build(),
             sqlite_write_gate: config.is_sqlite().then(|| tokio::sync::Mutex::new(())),
             filing_writer: crate::complaints::writer::spawn(db.clone()),
+            vouchers: crate::vouchers::service::VoucherState::new(db.clone()),
             // Never older than a minute, whatever happens to recounts.
             queue_counts: moka::future::Cache::builder()
                 .max_capacity(10_000)

@@ -16,3 +16,7 @@ pub mod outbox;
 pub mod shop;
 pub mod user;
 pub mod user_role;
+pub mod voucher;
+pub mod voucher_campaign;
+pub mod voucher_redemption;
+pub mod voucher_round;

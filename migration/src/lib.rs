@@ -11,6 +11,7 @@ mod m20261127_000006_create_complaints;
 mod m20261127_000007_create_support_tables;
 mod m20261127_000008_create_complaint_attachments;
 mod m20261127_000009_index_complaint_queue;
+mod m20261127_000010_create_vouchers;
 
 pub struct Migrator;
 
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000007_create_support_tables::Migration),
             Box::new(m20261127_000008_create_complaint_attachments::Migration),
             Box::new(m20261127_000009_index_complaint_queue::Migration),
+            Box::new(m20261127_000010_create_vouchers::Migration),
         ]
     }
 }

@@ -307,6 +307,9 @@ async fn resolve_respondent(
     })
 }
 
+/// (id, title, shop, merchant, respondent name) of a complainant's earlier case.
+type EarlierCase = (Uuid, String, Option<Uuid>, Option<Uuid>, String);
+
 /// An earlier case (30 days) of the same person against the same respondent
 /// with a similar title: flagged for the handler, never refused.
 async fn possible_duplicate(
@@ -323,33 +326,32 @@ async fn possible_duplicate(
     // first); the respondent is compared here. Filtering on the respondent
     // in SQL let SQLite pick the respondent's index, which for a busy
     // merchant meant reading thousands of other people's cases per filing.
-    let earlier: Vec<(Uuid, String, Option<Uuid>, Option<Uuid>, String)> =
-        complaint::Entity::find()
-            .select_only()
-            .columns([
-                complaint::Column::Id,
-                complaint::Column::Title,
-                complaint::Column::ShopId,
-                complaint::Column::MerchantId,
-                complaint::Column::RespondentName,
-            ])
-            .filter(complaint::Column::ComplainantId.eq(complainant))
-            .filter(complaint::Column::ReceivedOn.gte(since))
-            .order_by_desc(complaint::Column::Id)
-            .limit(DUPLICATE_SCAN_LIMIT)
-            .into_tuple()
-            .all(&state.db)
-            .await?;
+    let earlier: Vec<EarlierCase> = complaint::Entity::find()
+        .select_only()
+        .columns([
+            complaint::Column::Id,
+            complaint::Column::Title,
+            complaint::Column::ShopId,
+            complaint::Column::MerchantId,
+            complaint::Column::RespondentName,
+        ])
+        .filter(complaint::Column::ComplainantId.eq(complainant))
+        .filter(complaint::Column::ReceivedOn.gte(since))
+        .order_by_desc(complaint::Column::Id)
+        .limit(DUPLICATE_SCAN_LIMIT)
+        .into_tuple()
+        .all(&state.db)
+        .await?;
     Ok(earlier
         .into_iter()
         .rev()
-        .filter(|(_, _, shop, merchant, name)| {
-            match (respondent.shop_id, respondent.merchant_id) {
+        .filter(
+            |(_, _, shop, merchant, name)| match (respondent.shop_id, respondent.merchant_id) {
                 (Some(s), _) => *shop == Some(s),
                 (None, Some(m)) => *merchant == Some(m),
                 (None, None) => shop.is_none() && merchant.is_none() && *name == respondent.name,
-            }
-        })
+            },
+        )
         .find(|(_, earlier_title, ..)| rules::similar_titles(earlier_title, title))
         .map(|(id, ..)| id))
 }

@@ -16,6 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 mod demo_complaints;
+mod demo_vouchers;
 pub mod synthetic;
 
 const DISTRICTS: &str = include_str!("../../seeds/districts.json");
@@ -322,6 +323,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
         }
     }
     demo_complaints::load(db, now).await?;
+    demo_vouchers::load(db, now).await?;
     Ok(())
 }
 
@@ -373,5 +375,46 @@ mod tests {
                     .any(|d| d.code == m.district_code)
             );
         }
+    }
+
+    #[test]
+    fn demo_voucher_campaigns_are_valid_and_one_is_open() {
+        let file: demo_vouchers::CampaignFile = serde_json::from_str(demo_vouchers::FILE).unwrap();
+        let categories: CategoryFile = parse("categories.json", CATEGORIES).unwrap();
+        let districts: DistrictFile = parse("districts.json", DISTRICTS).unwrap();
+        let now = chrono::Utc::now();
+        let mut open = 0;
+        for c in &file.campaigns {
+            let shape = c.shape(now);
+            assert!(
+                crate::vouchers::rules::check_shape(&shape).is_empty(),
+                "{}",
+                c.name
+            );
+            for code in &c.categories {
+                assert!(
+                    categories.categories.iter().any(|k| &k.code == code),
+                    "{code}"
+                );
+            }
+            for code in &c.district_codes {
+                assert!(
+                    districts
+                        .districts
+                        .iter()
+                        .any(|d| &d.code == code && d.valid_until.is_none()),
+                    "{code}"
+                );
+            }
+            let opens: Vec<_> = shape.rounds.iter().map(|r| r.0).collect();
+            let windows = crate::vouchers::rules::round_windows(&opens, shape.ends_at);
+            if matches!(
+                crate::vouchers::rules::round_at(&windows, now),
+                crate::vouchers::rules::RoundState::Open(_)
+            ) {
+                open += 1;
+            }
+        }
+        assert_eq!(open, 1);
     }
 }

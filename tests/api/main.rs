@@ -12,3 +12,4 @@ mod merchants;
 mod openapi;
 mod ops;
 mod places;
+mod vouchers;

@@ -1,0 +1,178 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+use validator::Validate;
+
+use crate::validation::not_blank;
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RoundInput {
+    pub opens_at: DateTime<Utc>,
+    pub quantity: i64,
+}
+
+/// A campaign of one tier, e.g. 满100减25: `face_value_fen` 2500,
+/// `threshold_fen` 10000. Round quantities add up to `total_quantity`; each
+/// round is open from its `opens_at` until the next one opens.
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct NewCampaign {
+    #[validate(length(min = 2, max = 60), custom(function = "not_blank"))]
+    pub name: String,
+    /// Shop category codes where the vouchers can be spent.
+    #[validate(length(min = 1, max = 41))]
+    pub categories: Vec<String>,
+    /// Districts where the vouchers can be spent.
+    #[validate(length(min = 1, max = 40))]
+    pub district_codes: Vec<String>,
+    pub face_value_fen: i64,
+    pub threshold_fen: i64,
+    pub total_quantity: i64,
+    /// Vouchers per person per round (1–10).
+    pub per_user_limit: i32,
+    pub rounds: Vec<RoundInput>,
+    /// Days a voucher is valid, the claim day counting as the first (1–90).
+    pub valid_days: i32,
+    /// Campaign window; defaults to the first round's opening and 30 days after the last.
+    pub starts_at: Option<DateTime<Utc>>,
+    pub ends_at: Option<DateTime<Utc>>,
+    /// Expired vouchers go back to the stock of the next round (default true).
+    pub return_expired: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoundView {
+    pub seq: i32,
+    pub opens_at: DateTime<Utc>,
+    pub closes_at: DateTime<Utc>,
+    pub quantity: i64,
+    /// Stock handed back by expired vouchers of earlier rounds.
+    pub returned: i64,
+    pub claimed: i64,
+    pub remaining: i64,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CampaignView {
+    pub id: Uuid,
+    pub name: String,
+    pub categories: Vec<String>,
+    pub district_codes: Vec<String>,
+    pub face_value_fen: i64,
+    pub threshold_fen: i64,
+    pub total_quantity: i64,
+    pub per_user_limit: i32,
+    pub valid_days: i32,
+    pub return_expired: bool,
+    pub starts_at: DateTime<Utc>,
+    pub ends_at: DateTime<Utc>,
+    /// `upcoming`, `open` (a round takes claims now) or `ended`.
+    pub status: String,
+    /// Seq of the round open now.
+    pub current_round: Option<i32>,
+    /// Left in the round open now (0 when none is open).
+    pub remaining: i64,
+    pub next_round_opens_at: Option<DateTime<Utc>>,
+    pub rounds: Vec<RoundView>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct CampaignQuery {
+    /// `open`, `upcoming` or `ended`; all when absent.
+    pub status: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct VoucherView {
+    pub id: Uuid,
+    /// 16 characters; show it as a QR code of `qr_payload` at the till.
+    pub code: String,
+    pub qr_payload: String,
+    pub campaign_id: Uuid,
+    pub campaign_name: String,
+    pub face_value_fen: i64,
+    pub threshold_fen: i64,
+    pub claimed_at: DateTime<Utc>,
+    pub expires_at: DateTime<Utc>,
+    /// `unused`, `used` or `expired`.
+    pub status: String,
+    pub used_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Claimed {
+    pub voucher: VoucherView,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MineQuery {
+    /// `unused`, `used` or `expired`; all when absent.
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
+pub struct RedeemRequest {
+    /// The code as typed, or the scanned QR payload.
+    #[validate(length(min = 1, max = 64))]
+    pub code: String,
+    pub shop_id: Uuid,
+    #[validate(range(min = 1, max = 100_000_000_i64))]
+    pub order_amount_fen: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Redeemed {
+    pub redemption_id: Uuid,
+    pub voucher_id: Uuid,
+    pub discount_fen: i64,
+    pub payable_fen: i64,
+    pub order_amount_fen: i64,
+    pub redeemed_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Reversed {
+    pub redemption_id: Uuid,
+    pub voucher_id: Uuid,
+    pub reversed_at: DateTime<Utc>,
+    /// The voucher is the owner's to use again until then.
+    pub voucher_expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct CampaignStats {
+    pub campaign_id: Uuid,
+    pub total_quantity: i64,
+    pub claimed: i64,
+    pub unused: i64,
+    pub redeemed: i64,
+    pub expired: i64,
+    /// Expired vouchers whose stock went back to a later round.
+    pub returned: i64,
+    /// Redemptions that were reversed (their vouchers count as unused again).
+    pub reversed: i64,
+    /// Sum of the order amounts the vouchers were spent on.
+    pub order_amount_fen: i64,
+    pub discount_fen: i64,
+    pub rounds: Vec<RoundView>,
+}
+
+pub fn parse_json_list(s: &str) -> Vec<String> {
+    serde_json::from_str(s).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn stored_lists_read_back() {
+        assert_eq!(
+            super::parse_json_list(r#"["hotpot","noodles"]"#),
+            vec!["hotpot", "noodles"]
+        );
+        assert!(super::parse_json_list("not json").is_empty());
+    }
+}
