@@ -67,7 +67,8 @@ impl Application {
         };
         let bind = config.bind.clone();
         let workers = config.workers;
-        let state = web::Data::new(AppState::new(config, db, clock, places_state)?);
+        let writers = db::connect_writers(&config).await?;
+        let state = web::Data::new(AppState::new(config, db, writers, clock, places_state)?);
         places::sync::spawn_poller(state.clone());
         crate::notify::spawn_worker(state.clone());
         crate::vouchers::service::spawn_expiry(state.clone(), state.config.voucher_expiry_interval);
@@ -124,14 +125,16 @@ impl Application {
 /// compile here.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(ops::routes).service(
+        // Routes are tried in order and each with a path parameter is a
+        // regex, so the flash-sale claim path goes first.
         scope::scope("/api/v1")
+            .configure(crate::vouchers::routes::routes)
             .configure(auth::routes::routes)
             .configure(districts::routes::routes)
             .configure(merchants::routes::routes)
             .configure(places::routes::routes)
             .configure(crate::complaints::routes::routes)
-            .configure(crate::calendar::routes::routes)
-            .configure(crate::vouchers::routes::routes),
+            .configure(crate::calendar::routes::routes),
     );
 }
 

@@ -63,6 +63,7 @@ impl AppState {
     pub fn new(
         config: Config,
         db: DatabaseConnection,
+        writers: DatabaseConnection,
         clock: Clock,
         places: PlacesState,
     ) -> Result<Self, reqwest::Error> {
@@ -96,8 +97,8 @@ impl AppState {
                 .time_to_live(Duration::from_secs(60))
                 .build(),
             sqlite_write_gate: config.is_sqlite().then(|| tokio::sync::Mutex::new(())),
-            filing_writer: crate::complaints::writer::spawn(db.clone()),
-            vouchers: crate::vouchers::service::VoucherState::new(db.clone()),
+            filing_writer: crate::complaints::writer::spawn(writers.clone()),
+            vouchers: crate::vouchers::service::VoucherState::new(writers),
             // Never older than a minute, whatever happens to recounts.
             queue_counts: moka::future::Cache::builder()
                 .max_capacity(10_000)

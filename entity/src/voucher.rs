@@ -19,6 +19,8 @@ pub struct Model {
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,
     pub returned_to_round: Option<Uuid>,
+    /// The Idempotency-Key of the claim that issued it.
+    pub claim_key: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

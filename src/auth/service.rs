@@ -2,6 +2,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{handler_district, merchant, merchant_staff, user, user_role};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, TransactionTrait,
 };
@@ -48,43 +49,63 @@ pub async fn load_principal(
     db: &impl ConnectionTrait,
     user_id: Uuid,
 ) -> AppResult<Option<Principal>> {
-    if user::Entity::find_by_id(user_id).one(db).await?.is_none() {
+    // Every first request of a user in a while lands here (a flash sale is
+    // mostly first requests), so it is two queries for a resident: the user
+    // with their roles, and the approved merchants they staff.
+    let user_and_roles = Query::select()
+        .column((user_role::Entity, user_role::Column::Role))
+        .from(user::Entity)
+        .left_join(
+            user_role::Entity,
+            Expr::col((user_role::Entity, user_role::Column::UserId))
+                .equals((user::Entity, user::Column::Id)),
+        )
+        .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
+        .to_owned();
+    let rows = db.query_all(&user_and_roles).await?;
+    if rows.is_empty() {
         return Ok(None);
     }
-    let granted: Vec<Role> = user_role::Entity::find()
-        .filter(user_role::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .iter()
-        .filter_map(|r| Role::parse(&r.role))
-        .collect();
-    let mut handler_districts: Vec<String> = handler_district::Entity::find()
-        .filter(handler_district::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|d| d.district_code)
-        .collect();
-    handler_districts.sort();
-    let staff_of: Vec<Uuid> = merchant_staff::Entity::find()
-        .filter(merchant_staff::Column::UserId.eq(user_id))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|s| s.merchant_id)
-        .collect();
-    let mut merchant_ids: Vec<Uuid> = if staff_of.is_empty() {
-        Vec::new()
-    } else {
-        merchant::Entity::find()
-            .filter(merchant::Column::Id.is_in(staff_of))
-            .filter(merchant::Column::Status.eq(MerchantStatus::Approved.as_str()))
+    let mut granted = Vec::new();
+    for row in rows {
+        if let Some(role) = row
+            .try_get::<Option<String>>("", "role")?
+            .as_deref()
+            .and_then(Role::parse)
+        {
+            granted.push(role);
+        }
+    }
+    let mut handler_districts: Vec<String> = if granted.contains(&Role::Handler) {
+        handler_district::Entity::find()
+            .filter(handler_district::Column::UserId.eq(user_id))
             .all(db)
             .await?
             .into_iter()
-            .map(|m| m.id)
+            .map(|d| d.district_code)
             .collect()
+    } else {
+        Vec::new()
     };
+    handler_districts.sort();
+    let staffed = Query::select()
+        .column((merchant_staff::Entity, merchant_staff::Column::MerchantId))
+        .from(merchant_staff::Entity)
+        .inner_join(
+            merchant::Entity,
+            Expr::col((merchant::Entity, merchant::Column::Id))
+                .equals((merchant_staff::Entity, merchant_staff::Column::MerchantId)),
+        )
+        .and_where(Expr::col((merchant_staff::Entity, merchant_staff::Column::UserId)).eq(user_id))
+        .and_where(
+            Expr::col((merchant::Entity, merchant::Column::Status))
+                .eq(MerchantStatus::Approved.as_str()),
+        )
+        .to_owned();
+    let mut merchant_ids = Vec::new();
+    for row in db.query_all(&staffed).await? {
+        merchant_ids.push(row.try_get::<Uuid>("", "merchant_id")?);
+    }
     merchant_ids.sort();
     Ok(Some(Principal::new(
         user_id,
@@ -103,12 +124,25 @@ pub async fn principal(state: &AppState, user_id: Uuid) -> AppResult<Option<Arc<
         return Ok(Some(p));
     }
     state.metrics.cache_lookup("principal", false);
-    let Some(p) = load_principal(&state.db, user_id).await? else {
-        return Ok(None);
-    };
-    let p = Arc::new(p);
-    state.principals.insert(user_id, p.clone()).await;
-    Ok(Some(p))
+    // Concurrent first requests of one user share one load.
+    let db = state.db.clone();
+    let loaded = state
+        .principals
+        .try_get_with(user_id, async move {
+            match load_principal(&db, user_id).await {
+                Ok(Some(p)) => Ok(Arc::new(p)),
+                Ok(None) => Err(None),
+                Err(e) => Err(Some(e)),
+            }
+        })
+        .await;
+    match loaded {
+        Ok(p) => Ok(Some(p)),
+        Err(e) => match e.as_ref() {
+            None => Ok(None),
+            Some(e) => Err(e.clone_for_reply()),
+        },
+    }
 }
 
 pub async fn me(state: &AppState, user_id: Uuid) -> AppResult<MeView> {

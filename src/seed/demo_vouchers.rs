@@ -158,6 +158,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
                 expires_at: rules::expires_at(now, seed.valid_days),
                 used_at: None,
                 returned_to_round: None,
+                claim_key: None,
             }
             .into_active_model()
             .insert(&txn)

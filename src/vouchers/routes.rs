@@ -3,10 +3,10 @@ use utoipa_actix_web::service_config::ServiceConfig;
 use super::handlers;
 
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::create_campaign)
+    cfg.service(handlers::claim)
+        .service(handlers::create_campaign)
         .service(handlers::list_campaigns)
         .service(handlers::get_campaign)
-        .service(handlers::claim)
         .service(handlers::mine)
         .service(handlers::redeem)
         .service(handlers::reverse)

@@ -13,7 +13,7 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::claims::{self, ClaimBook, ClaimJob, ClaimKey, ClaimWriter};
+use super::claims::{self, ClaimBook, ClaimJob, ClaimWriter};
 use super::dto::*;
 use super::rules::{self, CampaignShape, RoundState};
 use crate::auth::Principal;
@@ -319,10 +319,6 @@ pub async fn claim(
     key: Option<String>,
 ) -> AppResult<(StatusCode, Value)> {
     let info = campaign(state, campaign_id).await?;
-    let key = key.map(|key| ClaimKey {
-        key,
-        fingerprint: idempotency::fingerprint(&json!({ "campaign_id": campaign_id })),
-    });
     let now = state.clock.now();
     let round = match rules::round_at(&info.windows(), now) {
         RoundState::Open(i) => info
@@ -330,9 +326,18 @@ pub async fn claim(
             .get(i)
             .ok_or_else(|| AppError::internal("round index out of range"))?,
         RoundState::NotYet(opens_at) => {
-            return refuse(state, caller, key.as_ref(), not_open(Some(opens_at))).await;
+            return refuse(
+                state,
+                caller,
+                &info,
+                key.as_deref(),
+                not_open(Some(opens_at)),
+            )
+            .await;
         }
-        RoundState::Ended => return refuse(state, caller, key.as_ref(), not_open(None)).await,
+        RoundState::Ended => {
+            return refuse(state, caller, &info, key.as_deref(), not_open(None)).await;
+        }
     };
     let limit = info.campaign.per_user_limit;
     if let Some(known) = state
@@ -341,7 +346,7 @@ pub async fn claim(
         .refusal(round.id, caller.user_id, limit)
         .await
     {
-        return refuse(state, caller, key.as_ref(), known).await;
+        return refuse(state, caller, &info, key.as_deref(), known).await;
     }
 
     let v = voucher::Model {
@@ -356,19 +361,16 @@ pub async fn claim(
         expires_at: rules::expires_at(now, info.campaign.valid_days),
         used_at: None,
         returned_to_round: None,
+        claim_key: key,
     };
-    let body = serde_json::to_value(Claimed {
-        voucher: voucher_view(&v, &info.campaign, now),
-    })
-    .map_err(AppError::internal)?;
+    let body = claimed_body(&v, &info.campaign, now)?;
     let (reply, answer) = tokio::sync::oneshot::channel();
     state
         .vouchers
         .writer
         .send(ClaimJob {
+            campaign: info.clone(),
             round_id: round.id,
-            per_user_limit: limit,
-            key,
             voucher: v,
             body,
             attempts: 0,
@@ -386,15 +388,37 @@ pub async fn claim(
 async fn refuse(
     state: &AppState,
     caller: &Principal,
-    key: Option<&ClaimKey>,
+    info: &CampaignInfo,
+    key: Option<&str>,
     refusal: AppError,
 ) -> AppResult<(StatusCode, Value)> {
     if let Some(key) = key
-        && let Some(stored) = claims::stored_answer(&state.db, caller.user_id, key).await?
+        && let Some(v) = claims::vouchers_with_keys(&state.db, &[(caller.user_id, key)])
+            .await?
+            .into_iter()
+            .next()
     {
-        return Ok(stored);
+        if v.campaign_id != info.campaign.id {
+            return Err(idempotency::key_reused());
+        }
+        return Ok((
+            StatusCode::CREATED,
+            claimed_body(&v, &info.campaign, state.clock.now())?,
+        ));
     }
     Err(refusal)
+}
+
+/// The 201 body of a claim.
+pub fn claimed_body(
+    v: &voucher::Model,
+    c: &voucher_campaign::Model,
+    now: DateTime<Utc>,
+) -> AppResult<Value> {
+    serde_json::to_value(Claimed {
+        voucher: voucher_view(v, c, now),
+    })
+    .map_err(AppError::internal)
 }
 
 fn not_open(next: Option<DateTime<Utc>>) -> AppError {

@@ -632,3 +632,26 @@ async fn two_instances_on_one_database_never_oversell_or_double_spend() {
     assert_eq!(s["claimed"], 50);
     assert_eq!(s["rounds"][0]["remaining"], 0);
 }
+
+#[actix_web::test]
+async fn a_retry_under_a_higher_limit_gets_its_voucher_and_takes_no_stock() {
+    let app = spawn_app().await;
+    let id = create_campaign(&app, campaign_body(&app, 10, 10, 3)).await;
+    app.clock.advance(Duration::hours(1));
+    let token = app.login("slow-network").await;
+    let first = claim(&app, &token, &id, Some("tap-1")).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    // Under the limit, so the retry reaches the database and meets its key.
+    for _ in 0..3 {
+        let retry = claim(&app, &token, &id, Some("tap-1")).await;
+        assert_eq!(retry.status, StatusCode::CREATED, "{}", retry.text);
+        assert_eq!(retry.body["voucher"]["id"], first.body["voucher"]["id"]);
+    }
+    let s = stats(&app, &id).await;
+    assert_eq!(s["claimed"], 1);
+    assert_eq!(s["rounds"][0]["remaining"], 9);
+    // A new key is a second voucher.
+    let second = claim(&app, &token, &id, Some("tap-2")).await;
+    assert_eq!(second.status, StatusCode::CREATED);
+    assert_ne!(second.body["voucher"]["id"], first.body["voucher"]["id"]);
+}
