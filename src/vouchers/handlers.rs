@@ -81,7 +81,7 @@ pub async fn get_campaign(
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`sold_out`, `limit_reached`, `not_open` (details: `opens_at`, or `ended`)", body = ErrorBody),
+        (status = 409, description = "`sold_out`, `limit_reached`, `not_open` (details: `opens_at`, or `ended`); `try_again` when the claim lost a race with another instance three times", body = ErrorBody),
         (status = 422, description = "`idempotency_key_reused`", body = ErrorBody),
     )
 )]
