@@ -178,11 +178,7 @@ impl Config {
         // SQLite connections are threads reading one file: beyond a few, on
         // two cores they mostly wait on each other (a 16-connection pool
         // filed complaints at a third of the rate of a 4-connection one).
-        let default_pool = if database_url.starts_with("sqlite:") {
-            4
-        } else {
-            16
-        };
+        let default_pool = if is_sqlite_url(&database_url) { 4 } else { 16 };
         Ok(Self {
             database_url,
             bind: get("YUHUI_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
@@ -269,7 +265,7 @@ impl Config {
     }
 
     pub fn is_sqlite(&self) -> bool {
-        self.database_url.starts_with("sqlite:")
+        is_sqlite_url(&self.database_url)
     }
 }
 
@@ -294,6 +290,10 @@ fn parse_num<T: FromStr>(
             .parse()
             .map_err(|_| ConfigError(format!("{name} must be a number, not `{v}`"))),
     }
+}
+
+fn is_sqlite_url(url: &str) -> bool {
+    url.starts_with("sqlite:")
 }
 
 #[cfg(test)]

@@ -87,16 +87,30 @@ async fn replay(
     key: &str,
     request_hash: &str,
 ) -> AppResult<Claim> {
-    let stored = idempotency_key::Entity::find_by_id((user_id, scope.to_owned(), key.to_owned()))
-        .one(txn)
+    let (status, body) = stored(txn, user_id, scope, key, request_hash)
         .await?
         .ok_or_else(|| AppError::internal("idempotency key vanished"))?;
-    let (status, body) = replay_row(&stored, request_hash)?;
     Ok(Claim::Replay(status, body))
 }
 
+/// The answer stored under `key`, if any: for work whose answer is only
+/// known inside its transaction, to answer a retry before starting it.
+pub async fn stored(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    scope: &str,
+    key: &str,
+    request_hash: &str,
+) -> AppResult<Option<(StatusCode, serde_json::Value)>> {
+    idempotency_key::Entity::find_by_id((user_id, scope.to_owned(), key.to_owned()))
+        .one(db)
+        .await?
+        .map(|row| replay_row(&row, request_hash))
+        .transpose()
+}
+
 /// The stored answer, if the retry carries the same body.
-pub fn replay_row(
+fn replay_row(
     stored: &idempotency_key::Model,
     request_hash: &str,
 ) -> AppResult<(StatusCode, serde_json::Value)> {

@@ -43,7 +43,7 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::service::{CampaignInfo, claimed_body};
+use super::service::{CampaignInfo, replay};
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
 
@@ -380,22 +380,14 @@ async fn replay_where_stored(
             _ => None,
         };
         decisions[i] = Some(match (found, fallback) {
-            (Some(v), _) => Decision::Answer(replay(v, job)),
+            (Some(v), _) => {
+                Decision::Answer(replay(v, &job.campaign.campaign, job.voucher.claimed_at))
+            }
             (None, Some(refusal)) => Decision::Answer(Err(refusal)),
             (None, None) => Decision::Again,
         });
     }
     Ok(())
-}
-
-/// The first answer of a claim, rebuilt from its voucher; the same key for
-/// another campaign is another request.
-fn replay(v: &voucher::Model, job: &ClaimJob) -> AppResult<(StatusCode, Value)> {
-    if v.campaign_id != job.voucher.campaign_id {
-        return Err(idempotency::key_reused());
-    }
-    claimed_body(v, &job.campaign.campaign, job.voucher.claimed_at)
-        .map(|body| (StatusCode::CREATED, body))
 }
 
 /// The vouchers carrying these (user, key) pairs, looked up pair by pair:

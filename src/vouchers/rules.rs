@@ -212,11 +212,6 @@ pub fn same_local_day(a: DateTime<Utc>, b: DateTime<Utc>) -> bool {
     a.with_timezone(&SHANGHAI).date_naive() == b.with_timezone(&SHANGHAI).date_naive()
 }
 
-/// How much of `wanted` a round with `left` in stock can grant.
-pub fn grant(wanted: i64, left: i64) -> i64 {
-    wanted.min(left.max(0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -364,13 +359,5 @@ mod tests {
             at("2026-12-01T23:50:00+08:00"),
             at("2026-12-02T00:10:00+08:00")
         ));
-    }
-
-    #[test]
-    fn grants_never_exceed_stock() {
-        assert_eq!(grant(10, 3), 3);
-        assert_eq!(grant(2, 3), 2);
-        assert_eq!(grant(5, 0), 0);
-        assert_eq!(grant(5, -1), 0);
     }
 }

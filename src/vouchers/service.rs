@@ -398,19 +398,26 @@ async fn refuse(
             .into_iter()
             .next()
     {
-        if v.campaign_id != info.campaign.id {
-            return Err(idempotency::key_reused());
-        }
-        return Ok((
-            StatusCode::CREATED,
-            claimed_body(&v, &info.campaign, state.clock.now())?,
-        ));
+        return replay(&v, &info.campaign, state.clock.now());
     }
     Err(refusal)
 }
 
+/// The first answer of a claim, rebuilt from its voucher; the same key for
+/// another campaign is another request.
+pub fn replay(
+    v: &voucher::Model,
+    campaign: &voucher_campaign::Model,
+    now: DateTime<Utc>,
+) -> AppResult<(StatusCode, Value)> {
+    if v.campaign_id != campaign.id {
+        return Err(idempotency::key_reused());
+    }
+    Ok((StatusCode::CREATED, claimed_body(v, campaign, now)?))
+}
+
 /// The 201 body of a claim.
-pub fn claimed_body(
+fn claimed_body(
     v: &voucher::Model,
     c: &voucher_campaign::Model,
     now: DateTime<Utc>,
@@ -529,15 +536,16 @@ pub async fn redeem(
         .ok_or_else(|| AppError::not_found("门店不存在"))?;
     staff.require_staff_of(shop.merchant_id)?;
     if let Some(key) = &key
-        && let Some(row) = entity::idempotency_key::Entity::find_by_id((
+        && let Some(answer) = idempotency::stored(
+            &state.db,
             staff.user_id,
-            REDEMPTION_SCOPE.to_owned(),
-            key.clone(),
-        ))
-        .one(&state.db)
+            REDEMPTION_SCOPE,
+            key,
+            &fingerprint,
+        )
         .await?
     {
-        return idempotency::replay_row(&row, &fingerprint);
+        return Ok(answer);
     }
     let v = voucher::Entity::find()
         .filter(voucher::Column::Code.eq(code.as_str()))
