@@ -10,7 +10,7 @@
 use actix_web::HttpRequest;
 use actix_web::http::StatusCode;
 use entity::idempotency_key;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DatabaseTransaction, EntityTrait};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
@@ -78,6 +78,56 @@ pub async fn claim_with_response(
         return Ok(Claim::Fresh);
     }
     replay(txn, user_id, scope, key, request_hash).await
+}
+
+/// Who is retrying what: the caller, the endpoint's scope, the key, and
+/// the fingerprint of the body.
+pub struct Retry<'a> {
+    pub user_id: Uuid,
+    pub scope: &'a str,
+    pub key: Option<&'a str>,
+    pub request_hash: &'a str,
+}
+
+impl Retry<'_> {
+    /// The answer stored under the key, if there is a key and it was used.
+    pub async fn stored(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> AppResult<Option<(StatusCode, serde_json::Value)>> {
+        match self.key {
+            Some(key) => stored(db, self.user_id, self.scope, key, self.request_hash).await,
+            None => Ok(None),
+        }
+    }
+}
+
+/// Finishes work done in `txn` whose answer is `answer`: claims the key (if
+/// any) in the same transaction and commits, or, when a concurrent request
+/// with the key committed first, rolls back and answers as that one did.
+pub async fn commit_answer(
+    txn: DatabaseTransaction,
+    retry: &Retry<'_>,
+    answer: (StatusCode, serde_json::Value),
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<(StatusCode, serde_json::Value)> {
+    if let Some(key) = retry.key
+        && let Claim::Replay(status, stored) = claim_with_response(
+            &txn,
+            retry.user_id,
+            retry.scope,
+            key,
+            retry.request_hash,
+            (answer.0, &answer.1),
+            now,
+        )
+        .await?
+    {
+        txn.rollback().await?;
+        return Ok((status, stored));
+    }
+    txn.commit().await?;
+    Ok(answer)
 }
 
 async fn replay(

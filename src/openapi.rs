@@ -25,6 +25,9 @@ use crate::error::ErrorBody;
         (name = "places", description = "Shops, nearby search and the 15-minute circle"),
         (name = "merchant", description = "Merchant staff: their shops"),
         (name = "complaints", description = "12315 complaints: filing, triage, mediation, disclosure"),
+        (name = "vouchers", description = "Consumption vouchers: campaigns, claims, redemption"),
+        (name = "trade-in", description = "Old-for-new trade-in: rules, quotes, offers, subsidy applications"),
+        (name = "recycling", description = "Old-appliance recycling pickups"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

@@ -134,6 +134,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(merchants::routes::routes)
             .configure(places::routes::routes)
             .configure(crate::complaints::routes::routes)
+            .configure(crate::tradein::routes::routes)
             .configure(crate::calendar::routes::routes),
     );
 }

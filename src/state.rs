@@ -33,6 +33,7 @@ pub struct AppState {
     pub metrics: Metrics,
     pub places: PlacesState,
     pub vouchers: crate::vouchers::service::VoucherState,
+    pub tradein: crate::tradein::service::TradeInState,
     pub complaint_numbers: crate::complaints::numbers::NumberBlocks,
     pub complaint_limiter: RateLimiter,
     /// The working-day calendar, re-read from the database at most every 30 s.
@@ -99,6 +100,7 @@ impl AppState {
             sqlite_write_gate: config.is_sqlite().then(|| tokio::sync::Mutex::new(())),
             filing_writer: crate::complaints::writer::spawn(writers.clone()),
             vouchers: crate::vouchers::service::VoucherState::new(writers),
+            tradein: crate::tradein::service::TradeInState::default(),
             // Never older than a minute, whatever happens to recounts.
             queue_counts: moka::future::Cache::builder()
                 .max_capacity(10_000)

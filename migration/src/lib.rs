@@ -12,6 +12,7 @@ mod m20261127_000007_create_support_tables;
 mod m20261127_000008_create_complaint_attachments;
 mod m20261127_000009_index_complaint_queue;
 mod m20261127_000010_create_vouchers;
+mod m20261127_000011_create_trade_in;
 
 pub struct Migrator;
 
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000008_create_complaint_attachments::Migration),
             Box::new(m20261127_000009_index_complaint_queue::Migration),
             Box::new(m20261127_000010_create_vouchers::Migration),
+            Box::new(m20261127_000011_create_trade_in::Migration),
         ]
     }
 }

@@ -18,7 +18,7 @@ use super::dto::*;
 use super::rules::{self, CampaignShape, RoundState};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::idempotency::{self, Claim};
+use crate::idempotency;
 use crate::pagination::{Page, Paginated};
 use crate::state::AppState;
 
@@ -535,16 +535,13 @@ pub async fn redeem(
         .await?
         .ok_or_else(|| AppError::not_found("门店不存在"))?;
     staff.require_staff_of(shop.merchant_id)?;
-    if let Some(key) = &key
-        && let Some(answer) = idempotency::stored(
-            &state.db,
-            staff.user_id,
-            REDEMPTION_SCOPE,
-            key,
-            &fingerprint,
-        )
-        .await?
-    {
+    let retry = idempotency::Retry {
+        user_id: staff.user_id,
+        scope: REDEMPTION_SCOPE,
+        key: key.as_deref(),
+        request_hash: &fingerprint,
+    };
+    if let Some(answer) = retry.stored(&state.db).await? {
         return Ok(answer);
     }
     let v = voucher::Entity::find()
@@ -625,23 +622,7 @@ pub async fn redeem(
     })
     .exec_without_returning(&txn)
     .await?;
-    if let Some(key) = &key
-        && let Claim::Replay(status, stored) = idempotency::claim_with_response(
-            &txn,
-            staff.user_id,
-            REDEMPTION_SCOPE,
-            key,
-            &fingerprint,
-            (StatusCode::OK, &body),
-            now,
-        )
-        .await?
-    {
-        txn.rollback().await?;
-        return Ok((status, stored));
-    }
-    txn.commit().await?;
-    Ok((StatusCode::OK, body))
+    idempotency::commit_answer(txn, &retry, (StatusCode::OK, body), now).await
 }
 
 fn refuse_spent(v: &voucher::Model, now: DateTime<Utc>) -> AppResult<()> {

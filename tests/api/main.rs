@@ -12,4 +12,5 @@ mod merchants;
 mod openapi;
 mod ops;
 mod places;
+mod tradein;
 mod vouchers;

@@ -1,0 +1,446 @@
+use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::*;
+use super::service::{self, Decision};
+use super::{offers, pickups};
+use crate::auth::{AdminUser, AuthUser, MerchantUser};
+use crate::error::{AppResult, ErrorBody};
+use crate::idempotency;
+use crate::pagination::{PageQuery, Paginated};
+use crate::state::AppState;
+
+/// Appliance and digital categories with the subsidy rule in force today.
+#[utoipa::path(tag = "trade-in", responses((status = 200, body = Vec<TradeInCategory>)))]
+#[get("/trade-in/categories")]
+pub async fn categories(state: web::Data<AppState>) -> AppResult<web::Json<Vec<TradeInCategory>>> {
+    Ok(web::Json(service::categories(&state).await?))
+}
+
+/// What a purchase earns and why: rate, cap, the rule applied, or the reason it earns nothing.
+#[utoipa::path(
+    tag = "trade-in",
+    params(QuoteQuery),
+    responses(
+        (status = 200, body = QuoteView),
+        (status = 400, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: unknown category, price or grade out of range", body = ErrorBody),
+    )
+)]
+#[get("/trade-in/quote")]
+pub async fn quote(
+    state: web::Data<AppState>,
+    q: web::Query<QuoteQuery>,
+) -> AppResult<web::Json<QuoteView>> {
+    Ok(web::Json(service::quote(&state, &q).await?))
+}
+
+/// Lists a trade-in offer at one of the caller's shops.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    request_body = NewOffer,
+    responses(
+        (status = 201, body = OfferView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/merchant/trade-in-offers")]
+pub async fn create_offer(
+    state: web::Data<AppState>,
+    staff: MerchantUser,
+    body: web::Json<NewOffer>,
+) -> AppResult<HttpResponse> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(HttpResponse::Created().json(offers::create(&state, &staff, input).await?))
+}
+
+/// The caller's merchants' offers, including withdrawn and ended ones.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<OfferView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+#[get("/merchant/trade-in-offers")]
+pub async fn my_offers(
+    state: web::Data<AppState>,
+    staff: MerchantUser,
+) -> AppResult<web::Json<Vec<OfferView>>> {
+    Ok(web::Json(offers::of_merchant(&state, &staff).await?))
+}
+
+/// Withdraws an offer; searches stop showing it at once.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "offer id")),
+    responses((status = 200, body = OfferView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[delete("/merchant/trade-in-offers/{id}")]
+pub async fn withdraw_offer(
+    state: web::Data<AppState>,
+    staff: MerchantUser,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<OfferView>> {
+    Ok(web::Json(
+        offers::withdraw(&state, &staff, id.into_inner()).await?,
+    ))
+}
+
+/// Offers running now, by category and district; nearest first around `lat`/`lng`.
+#[utoipa::path(
+    tag = "trade-in",
+    params(OfferQuery),
+    responses((status = 200, body = OfferPage), (status = 400, body = ErrorBody))
+)]
+#[get("/trade-in-offers")]
+pub async fn search_offers(
+    state: web::Data<AppState>,
+    q: web::Query<OfferQuery>,
+) -> AppResult<web::Json<OfferPage>> {
+    Ok(web::Json(offers::search(&state, &q).await?))
+}
+
+/// Applies for the subsidy on a purchase; the server computes it. Send an
+/// `Idempotency-Key`: a retry returns the first answer.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    request_body = NewApplication,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
+    responses(
+        (status = 201, body = ApplicationView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, description = "the recycling pickup is not the caller's", body = ErrorBody),
+        (status = 409, description = "`quota_used`, `invoice_used`, `serial_used`, `pickup_already_linked`, `pickup_not_usable`, `try_again`", body = ErrorBody),
+        (status = 422, description = "`not_eligible` (details.reason), `outside_programme_window`, `price_above_offer`, `validation_failed`, `idempotency_key_reused`", body = ErrorBody),
+    )
+)]
+#[post("/trade-in/applications")]
+pub async fn apply(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Json<NewApplication>,
+) -> AppResult<HttpResponse> {
+    let key = idempotency::key_from(&req)?;
+    let input = body.into_inner();
+    input.validate()?;
+    let (status, body) = service::apply(&state, &user, input, key).await?;
+    Ok(HttpResponse::build(status).json(body))
+}
+
+/// The caller's applications, newest first.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = Paginated<ApplicationView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+#[get("/trade-in/applications/mine")]
+pub async fn my_applications(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<PageQuery>,
+) -> AppResult<web::Json<Paginated<ApplicationView>>> {
+    Ok(web::Json(service::mine(&state, &user, q.page()?).await?))
+}
+
+/// One application: its applicant, the seller's staff and admins.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "application id")),
+    responses((status = 200, body = ApplicationView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[get("/trade-in/applications/{id}")]
+pub async fn get_application(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<ApplicationView>> {
+    Ok(web::Json(
+        service::get(&state, &user, id.into_inner()).await?,
+    ))
+}
+
+/// The seller (or an admin) records a refund; the quota stays used.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    request_body = ReasonBody,
+    params(("id" = Uuid, Path, description = "application id")),
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/trade-in/applications/{id}/refund")]
+pub async fn refund(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<ReasonBody>,
+) -> AppResult<web::Json<ApplicationView>> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(web::Json(
+        service::refund(&state, &user, id.into_inner(), input.reason).await?,
+    ))
+}
+
+/// The review queue, oldest first: `status`, `category`.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    params(ApplicationQuery),
+    responses((status = 200, body = Paginated<ApplicationView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+#[get("/admin/trade-in/applications")]
+pub async fn review_queue(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    q: web::Query<ApplicationQuery>,
+) -> AppResult<web::Json<Paginated<ApplicationView>>> {
+    let q = q.into_inner();
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .page()?;
+    Ok(web::Json(service::review_queue(&state, &q, page).await?))
+}
+
+/// Approves a pending application.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "application id")),
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`already_reviewed`", body = ErrorBody),
+    )
+)]
+#[post("/admin/trade-in/applications/{id}/approve")]
+pub async fn approve(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<ApplicationView>> {
+    Ok(web::Json(
+        service::review(&state, &admin, id.into_inner(), Decision::Approve).await?,
+    ))
+}
+
+/// Rejects a pending application with a reason; its quota, invoice and serial are freed.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    request_body = ReasonBody,
+    params(("id" = Uuid, Path, description = "application id")),
+    responses(
+        (status = 200, body = ApplicationView),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`already_reviewed`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/admin/trade-in/applications/{id}/reject")]
+pub async fn reject(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    id: web::Path<Uuid>,
+    body: web::Json<ReasonBody>,
+) -> AppResult<web::Json<ApplicationView>> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(web::Json(
+        service::review(
+            &state,
+            &admin,
+            id.into_inner(),
+            Decision::Reject(input.reason),
+        )
+        .await?,
+    ))
+}
+
+/// A district's pickup slots on a day and what is left in each.
+#[utoipa::path(
+    tag = "recycling",
+    params(SlotQuery),
+    responses((status = 200, body = Vec<SlotView>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[get("/recycling/slots")]
+pub async fn slots(
+    state: web::Data<AppState>,
+    q: web::Query<SlotQuery>,
+) -> AppResult<web::Json<Vec<SlotView>>> {
+    Ok(web::Json(pickups::availability(&state, &q).await?))
+}
+
+/// Sets how many pickups a district's slot takes per day.
+#[utoipa::path(
+    tag = "recycling",
+    security(("bearer" = [])),
+    request_body = SlotCapacity,
+    responses((status = 200, body = Vec<SlotView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[put("/admin/recycling/slots")]
+pub async fn set_capacity(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    body: web::Json<SlotCapacity>,
+) -> AppResult<web::Json<Vec<SlotView>>> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(web::Json(pickups::set_capacity(&state, input).await?))
+}
+
+/// Books an old-appliance pickup. Send an `Idempotency-Key`: a retry does not take a second seat.
+#[utoipa::path(
+    tag = "recycling",
+    security(("bearer" = [])),
+    request_body = NewPickup,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
+    responses(
+        (status = 201, body = PickupView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 409, description = "`slot_full`", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (`unknown_slot`, `date_past`, `slot_closed_for_booking`, ...), `idempotency_key_reused`", body = ErrorBody),
+    )
+)]
+#[post("/recycling/pickups")]
+pub async fn book_pickup(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    req: HttpRequest,
+    body: web::Json<NewPickup>,
+) -> AppResult<HttpResponse> {
+    let key = idempotency::key_from(&req)?;
+    let input = body.into_inner();
+    input.validate()?;
+    let (status, body) = pickups::book(&state, &user, input, key).await?;
+    Ok(HttpResponse::build(status).json(body))
+}
+
+/// The caller's pickups, newest first.
+#[utoipa::path(
+    tag = "recycling",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = Paginated<PickupView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+)]
+#[get("/recycling/pickups/mine")]
+pub async fn my_pickups(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<PageQuery>,
+) -> AppResult<web::Json<Paginated<PickupView>>> {
+    Ok(web::Json(pickups::mine(&state, &user, q.page()?).await?))
+}
+
+/// Cancels the caller's scheduled pickup; its seat is freed.
+#[utoipa::path(
+    tag = "recycling",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "pickup id")),
+    responses((status = 200, body = PickupView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+)]
+#[post("/recycling/pickups/{id}/cancel")]
+pub async fn cancel_pickup(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<PickupView>> {
+    Ok(web::Json(
+        pickups::cancel(&state, &user, id.into_inner()).await?,
+    ))
+}
+
+/// A day's pickups: a recycler sees the districts of its recycling shops, an admin all.
+#[utoipa::path(
+    tag = "recycling",
+    security(("bearer" = [])),
+    params(RouteQuery),
+    responses((status = 200, body = Vec<PickupView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+#[get("/recycling/pickups")]
+pub async fn round(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    q: web::Query<RouteQuery>,
+) -> AppResult<web::Json<Vec<PickupView>>> {
+    Ok(web::Json(pickups::round(&state, &user, &q).await?))
+}
+
+/// The recycler (or an admin) collected the old units; a linked application gains the recycling extra.
+#[utoipa::path(
+    tag = "recycling",
+    security(("bearer" = [])),
+    request_body = HandlePickup,
+    params(("id" = Uuid, Path, description = "pickup id")),
+    responses((status = 200, body = PickupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`", body = ErrorBody))
+)]
+#[post("/recycling/pickups/{id}/collect")]
+pub async fn collect(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<HandlePickup>>,
+) -> AppResult<web::Json<PickupView>> {
+    let note = note_of(body)?;
+    Ok(web::Json(
+        pickups::collect(&state, &user, id.into_inner(), note).await?,
+    ))
+}
+
+/// Nobody was there once the slot began; a linked application loses the recycling extra.
+#[utoipa::path(
+    tag = "recycling",
+    security(("bearer" = [])),
+    request_body = HandlePickup,
+    params(("id" = Uuid, Path, description = "pickup id")),
+    responses((status = 200, body = PickupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`, `too_early`", body = ErrorBody))
+)]
+#[post("/recycling/pickups/{id}/miss")]
+pub async fn miss(
+    state: web::Data<AppState>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: Option<web::Json<HandlePickup>>,
+) -> AppResult<web::Json<PickupView>> {
+    let note = note_of(body)?;
+    Ok(web::Json(
+        pickups::miss(&state, &user, id.into_inner(), note).await?,
+    ))
+}
+
+fn note_of(body: Option<web::Json<HandlePickup>>) -> AppResult<Option<String>> {
+    let Some(body) = body else {
+        return Ok(None);
+    };
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(input
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty()))
+}

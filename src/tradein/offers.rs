@@ -1,0 +1,268 @@
+//! Merchants' trade-in offers and the residents' search over them.
+
+use chrono::{DateTime, Utc};
+use entity::{shop, trade_in_offer};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::dto::*;
+use super::rules::{Group, Purchase, RuleBook};
+use super::service::{group_of, rule_book, today};
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+use crate::geo::{CoordSystem, LatLng};
+use crate::pagination::{self, PageQuery};
+use crate::state::AppState;
+
+pub const ACTIVE: &str = "active";
+pub const WITHDRAWN: &str = "withdrawn";
+
+const DEFAULT_RADIUS_M: u32 = 5_000;
+const MAX_RADIUS_M: u32 = 50_000;
+const METRES_PER_DEGREE_LAT: f64 = 111_320.0;
+
+fn view(
+    o: &trade_in_offer::Model,
+    book: &RuleBook,
+    now: DateTime<Utc>,
+    day: chrono::NaiveDate,
+    coord: CoordSystem,
+    distance_m: Option<f64>,
+) -> OfferView {
+    let quote = book.quote(&Purchase {
+        category: &o.category,
+        price_fen: o.price_fen,
+        efficiency_grade: o.efficiency_grade.and_then(|g| u8::try_from(g).ok()),
+        day,
+        recycling: false,
+    });
+    let at = coord.from_stored(LatLng::new(o.lat, o.lng)).rounded();
+    OfferView {
+        id: o.id,
+        merchant_id: o.merchant_id,
+        shop_id: o.shop_id,
+        shop_name: o.shop_name.clone(),
+        district_code: o.district_code.clone(),
+        lat: at.lat,
+        lng: at.lng,
+        category: o.category.clone(),
+        brand: o.brand.clone(),
+        model: o.model.clone(),
+        price_fen: o.price_fen,
+        old_unit_bonus_fen: o.old_unit_bonus_fen,
+        efficiency_grade: o.efficiency_grade,
+        subsidy_fen: quote.subsidy_fen,
+        net_price_fen: (o.price_fen - quote.subsidy_fen - o.old_unit_bonus_fen).max(0),
+        starts_at: o.starts_at,
+        ends_at: o.ends_at,
+        status: if o.status == ACTIVE && o.ends_at <= now {
+            "ended".to_owned()
+        } else {
+            o.status.clone()
+        },
+        distance_m: distance_m.map(|d| d.round() as u32),
+    }
+}
+
+pub async fn create(state: &AppState, staff: &Principal, input: NewOffer) -> AppResult<OfferView> {
+    let shop = shop::Entity::find_by_id(input.shop_id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("门店不存在"))?;
+    staff.require_staff_of(shop.merchant_id)?;
+    if shop.status != crate::places::sync::ACTIVE {
+        return Err(AppError::invalid_field("shop_id", "shop_closed"));
+    }
+    let book = rule_book(state).await?;
+    let day = today(state);
+    let grade = match group_of(&book, &input.category, day) {
+        None => return Err(AppError::invalid_field("category", "unknown_category")),
+        Some(Group::Appliance) => Some(
+            input
+                .efficiency_grade
+                .ok_or_else(|| AppError::invalid_field("efficiency_grade", "required"))?,
+        ),
+        Some(Group::Digital) => None,
+    };
+    if input.old_unit_bonus_fen >= input.price_fen {
+        return Err(AppError::invalid_field(
+            "old_unit_bonus_fen",
+            "must_be_below_price",
+        ));
+    }
+    let now = state.clock.now();
+    let starts_at = input.starts_at.unwrap_or(now);
+    if input.ends_at <= starts_at || input.ends_at <= now {
+        return Err(AppError::invalid_field(
+            "ends_at",
+            "must_be_after_start_and_now",
+        ));
+    }
+    let offer = trade_in_offer::Model {
+        id: Uuid::now_v7(),
+        merchant_id: shop.merchant_id,
+        shop_id: shop.id,
+        shop_name: shop.name.clone(),
+        district_code: shop.district_code.clone(),
+        lat: shop.lat,
+        lng: shop.lng,
+        category: input.category.clone(),
+        brand: input.brand.trim().to_owned(),
+        model: input.model.trim().to_owned(),
+        price_fen: input.price_fen,
+        old_unit_bonus_fen: input.old_unit_bonus_fen,
+        efficiency_grade: grade.map(i16::from),
+        starts_at,
+        ends_at: input.ends_at,
+        status: ACTIVE.to_owned(),
+        created_by: staff.user_id,
+        created_at: now,
+        updated_at: now,
+    };
+    trade_in_offer::Entity::insert(offer.clone().into_active_model())
+        .exec_without_returning(&state.db)
+        .await?;
+    Ok(view(&offer, &book, now, day, CoordSystem::Gcj02, None))
+}
+
+pub async fn withdraw(state: &AppState, staff: &Principal, id: Uuid) -> AppResult<OfferView> {
+    let offer = trade_in_offer::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("以旧换新优惠不存在"))?;
+    staff.require_staff_of(offer.merchant_id)?;
+    let now = state.clock.now();
+    trade_in_offer::Entity::update_many()
+        .col_expr(trade_in_offer::Column::Status, Expr::value(WITHDRAWN))
+        .col_expr(trade_in_offer::Column::UpdatedAt, Expr::value(now))
+        .filter(trade_in_offer::Column::Id.eq(id))
+        .exec(&state.db)
+        .await?;
+    let book = rule_book(state).await?;
+    let withdrawn = trade_in_offer::Model {
+        status: WITHDRAWN.to_owned(),
+        updated_at: now,
+        ..offer
+    };
+    Ok(view(
+        &withdrawn,
+        &book,
+        now,
+        today(state),
+        CoordSystem::Gcj02,
+        None,
+    ))
+}
+
+/// The caller's merchants' offers, newest first, including withdrawn and ended ones.
+pub async fn of_merchant(state: &AppState, staff: &Principal) -> AppResult<Vec<OfferView>> {
+    let rows = trade_in_offer::Entity::find()
+        .filter(trade_in_offer::Column::MerchantId.is_in(staff.merchant_ids.clone()))
+        .order_by_desc(trade_in_offer::Column::Id)
+        .limit(500)
+        .all(&state.db)
+        .await?;
+    let book = rule_book(state).await?;
+    let (now, day) = (state.clock.now(), today(state));
+    Ok(rows
+        .iter()
+        .map(|o| view(o, &book, now, day, CoordSystem::Gcj02, None))
+        .collect())
+}
+
+/// Offers running now at open shops: nearest first around a point (within a
+/// radius), else newest first with a cursor.
+pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<OfferPage> {
+    use trade_in_offer::Column as C;
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .page()?;
+    let now = state.clock.now();
+    let mut query = trade_in_offer::Entity::find()
+        .filter(C::Status.eq(ACTIVE))
+        .filter(C::StartsAt.lte(now))
+        .filter(C::EndsAt.gt(now));
+    if let Some(category) = &q.category {
+        query = query.filter(C::Category.eq(category.as_str()));
+    }
+    if let Some(district) = &q.district_code {
+        query = query.filter(C::DistrictCode.eq(district.as_str()));
+    }
+    let center = match (q.lat, q.lng) {
+        (Some(lat), Some(lng)) => {
+            let p = q.coord.to_stored(LatLng::new(lat, lng));
+            if !p.is_valid() {
+                return Err(AppError::bad_request("lat/lng 无效"));
+            }
+            Some(p)
+        }
+        (None, None) => None,
+        _ => return Err(AppError::bad_request("lat 与 lng 须同时提供")),
+    };
+    let book = rule_book(state).await?;
+    let day = today(state);
+    // Offers of shops that have closed since are left out.
+    let open = |o: &trade_in_offer::Model| state.places.read_index().get(&o.shop_id).is_some();
+
+    let Some(center) = center else {
+        query = query.order_by_desc(C::Id).limit(page.limit + 1);
+        if let Some(after) = page.after {
+            query = query.filter(C::Id.lt(after));
+        }
+        let rows = query.all(&state.db).await?;
+        let more = rows.len() as u64 > page.limit;
+        let rows: Vec<_> = rows.into_iter().take(page.limit as usize).collect();
+        let next_cursor = more
+            .then(|| rows.last().map(|o| pagination::encode_cursor(o.id)))
+            .flatten();
+        return Ok(OfferPage {
+            items: rows
+                .iter()
+                .filter(|o| open(o))
+                .map(|o| view(o, &book, now, day, q.coord, None))
+                .collect(),
+            next_cursor,
+        });
+    };
+    if page.after.is_some() {
+        return Err(AppError::bad_request(
+            "按距离排序的结果只有一页，请扩大 limit",
+        ));
+    }
+    let radius = f64::from(
+        q.radius_m
+            .unwrap_or(DEFAULT_RADIUS_M)
+            .clamp(1, MAX_RADIUS_M),
+    );
+    let dlat = radius / METRES_PER_DEGREE_LAT;
+    let dlng = radius / (METRES_PER_DEGREE_LAT * center.lat.to_radians().cos().max(0.01));
+    let rows = query
+        .filter(C::Lat.between(center.lat - dlat, center.lat + dlat))
+        .filter(C::Lng.between(center.lng - dlng, center.lng + dlng))
+        .limit(5_000)
+        .all(&state.db)
+        .await?;
+    let mut hits: Vec<(f64, trade_in_offer::Model)> = rows
+        .into_iter()
+        .filter(|o| open(o))
+        .map(|o| {
+            (
+                crate::geo::haversine_m(center, LatLng::new(o.lat, o.lng)),
+                o,
+            )
+        })
+        .filter(|(d, _)| *d <= radius)
+        .collect();
+    hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
+    hits.truncate(page.limit as usize);
+    Ok(OfferPage {
+        items: hits
+            .iter()
+            .map(|(d, o)| view(o, &book, now, day, q.coord, Some(*d)))
+            .collect(),
+        next_cursor: None,
+    })
+}

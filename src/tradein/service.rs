@@ -1,0 +1,729 @@
+//! Rules in force, quotes, and subsidy applications with their review.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::http::StatusCode;
+use chrono::{Datelike, NaiveDate};
+use entity::{merchant, recycling_pickup, trade_in_application, trade_in_offer, trade_in_rule_set};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    QueryOrder, QuerySelect, TransactionTrait,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::dto::*;
+use super::rules::{self, Group, Purchase, RuleBook, RuleSet};
+use crate::auth::{Principal, Role};
+use crate::error::{AppError, AppResult, is_unique_violation};
+use crate::idempotency;
+use crate::pagination::{Page, Paginated};
+use crate::state::AppState;
+
+pub const QUOTA_USED: &str = "quota_used";
+pub const INVOICE_USED: &str = "invoice_used";
+pub const SERIAL_USED: &str = "serial_used";
+pub const PICKUP_LINKED: &str = "pickup_already_linked";
+pub const PICKUP_NOT_USABLE: &str = "pickup_not_usable";
+pub const NOT_ELIGIBLE: &str = "not_eligible";
+pub const OUTSIDE_PROGRAMME: &str = "outside_programme_window";
+pub const PRICE_ABOVE_OFFER: &str = "price_above_offer";
+pub const ALREADY_REVIEWED: &str = "already_reviewed";
+pub const TRY_AGAIN: &str = "try_again";
+
+const APPLICATION_SCOPE: &str = "trade_in_application";
+
+pub const PENDING: &str = "pending";
+pub const APPROVED: &str = "approved";
+pub const REJECTED: &str = "rejected";
+pub const REFUNDED: &str = "refunded";
+
+/// Recycling extra of an application.
+pub mod recycling_state {
+    pub const NONE: &str = "none";
+    pub const PENDING: &str = "pending";
+    pub const GRANTED: &str = "granted";
+    pub const LOST: &str = "lost";
+}
+
+/// Per-instance trade-in state: the rule book, re-read from the database at
+/// most every minute so a rule version added there reaches every instance.
+pub struct TradeInState {
+    pub rules: moka::future::Cache<(), Arc<RuleBook>>,
+}
+
+impl Default for TradeInState {
+    fn default() -> Self {
+        Self {
+            rules: moka::future::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(Duration::from_secs(60))
+                .build(),
+        }
+    }
+}
+
+pub async fn load_rules(db: &impl ConnectionTrait) -> AppResult<RuleBook> {
+    let rows = trade_in_rule_set::Entity::find().all(db).await?;
+    let sets = rows
+        .iter()
+        .map(|row| serde_json::from_str::<RuleSet>(&row.body))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(AppError::internal)?;
+    RuleBook::new(sets).map_err(AppError::internal)
+}
+
+pub async fn rule_book(state: &AppState) -> AppResult<Arc<RuleBook>> {
+    let db = state.db.clone();
+    state
+        .tradein
+        .rules
+        .try_get_with((), async move { load_rules(&db).await.map(Arc::new) })
+        .await
+        .map_err(|e| e.clone_for_reply())
+}
+
+pub fn today(state: &AppState) -> NaiveDate {
+    state.clock.now_local().date_naive()
+}
+
+// ---------------------------------------------------------------- categories and quotes
+
+pub async fn categories(state: &AppState) -> AppResult<Vec<TradeInCategory>> {
+    let book = rule_book(state).await?;
+    let day = today(state);
+    let Some((set, categories)) = book.national(day) else {
+        return Ok(Vec::new());
+    };
+    Ok(categories
+        .iter()
+        .map(|c| {
+            let bonus = book.recycling_bonus(&c.code, day);
+            TradeInCategory {
+                code: c.code.clone(),
+                name: c.name.clone(),
+                group: c.group,
+                rule: set.code.clone(),
+                rule_name: set.name.clone(),
+                grade_rates: c
+                    .grade_rates_bp
+                    .iter()
+                    .map(|(grade, bp)| (grade.clone(), rules::rate_fraction(*bp)))
+                    .collect(),
+                flat_rate: c.flat_rate_bp.map(rules::rate_fraction),
+                price_limit_fen: c.price_limit_fen,
+                cap_fen: c.cap_fen,
+                per_year: c.per_year,
+                recycling_bonus_rate: bonus.map(|(_, bp, _)| rules::rate_fraction(bp)),
+                recycling_rule: bonus.map(|(s, _, _)| s.code.clone()),
+                rural_list: book.rural_list(&c.code, day).map(|s| s.code.clone()),
+            }
+        })
+        .collect())
+}
+
+fn check_price_and_grade(price_fen: i64, grade: Option<u8>) -> AppResult<()> {
+    if !(1..=100_000_000).contains(&price_fen) {
+        return Err(AppError::invalid_field("price_fen", "out_of_range"));
+    }
+    if grade.is_some_and(|g| !(1..=5).contains(&g)) {
+        return Err(AppError::invalid_field("efficiency_grade", "out_of_range"));
+    }
+    Ok(())
+}
+
+pub async fn quote(state: &AppState, q: &QuoteQuery) -> AppResult<QuoteView> {
+    check_price_and_grade(q.price_fen, q.efficiency_grade)?;
+    let book = rule_book(state).await?;
+    let day = q.date.unwrap_or_else(|| today(state));
+    let quote = book.quote(&Purchase {
+        category: &q.category,
+        price_fen: q.price_fen,
+        efficiency_grade: q.efficiency_grade,
+        day,
+        recycling: q.recycling.unwrap_or(false),
+    });
+    if quote.reason == Some(rules::UNKNOWN_CATEGORY) {
+        return Err(AppError::invalid_field("category", rules::UNKNOWN_CATEGORY));
+    }
+    let name = book
+        .category(&q.category, day)
+        .map_or(q.category.as_str(), |c| c.name.as_str());
+    Ok(QuoteView {
+        explanation: quote.explanation(name, q.price_fen),
+        eligible: quote.eligible,
+        reason: quote.reason.map(str::to_owned),
+        subsidy_fen: quote.subsidy_fen,
+        rate: rules::rate_fraction(quote.rate_bp),
+        cap_fen: quote.cap_fen,
+        capped: quote.capped,
+        rule: quote.rule,
+        rule_name: quote.rule_name,
+        national_subsidy_fen: quote.national_subsidy_fen,
+        recycling_bonus_fen: quote.recycling_bonus_fen,
+        recycling_rule: quote.recycling_rule,
+        per_year: quote.per_year,
+        programme_year: quote.programme_year,
+        rural_list: quote.rural_list,
+    })
+}
+
+// ---------------------------------------------------------------- applications
+
+/// Invoice and serial numbers as printed: case and spaces do not make a new one.
+pub fn normalize_reference(text: &str) -> String {
+    text.chars()
+        .filter(|c| !c.is_whitespace())
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+pub fn view(a: &trade_in_application::Model) -> ApplicationView {
+    ApplicationView {
+        id: a.id,
+        user_id: a.user_id,
+        status: a.status.clone(),
+        category: a.category.clone(),
+        merchant_id: a.merchant_id,
+        offer_id: a.offer_id,
+        price_fen: a.price_fen,
+        efficiency_grade: a.efficiency_grade,
+        invoice_no: a.invoice_no.clone(),
+        invoice_date: a.invoice_date,
+        serial_no: a.serial_no.clone(),
+        recycling_pickup_id: a.recycling_pickup_id,
+        rule: a.rule_code.clone(),
+        rate: rules::rate_fraction(u32::try_from(a.rate_bp).unwrap_or(0)),
+        cap_fen: a.cap_fen,
+        national_subsidy_fen: a.national_subsidy_fen,
+        recycling_rule: a.recycling_rule.clone(),
+        recycling_bonus_fen: a.recycling_bonus_fen,
+        recycling_state: a.recycling_state.clone(),
+        subsidy_fen: a.subsidy_fen,
+        quota_year: a.quota_year,
+        reason: a.reason.clone(),
+        reviewed_at: a.reviewed_at,
+        refunded_at: a.refunded_at,
+        created_at: a.created_at,
+    }
+}
+
+/// Applications that still count (everything but rejected ones).
+fn alive() -> sea_orm::sea_query::SimpleExpr {
+    trade_in_application::Column::Status.ne(REJECTED)
+}
+
+fn quota_used(category: &str, year: i32, per_year: u32) -> AppError {
+    AppError::conflict(
+        QUOTA_USED,
+        "本年度该品类的以旧换新补贴名额已用完（退货也占用名额）",
+    )
+    .with_details(json!({
+        "category": category,
+        "year": year,
+        "per_year": per_year,
+    }))
+}
+
+/// Which live application already holds this invoice, serial or pickup.
+async fn holder_conflict(
+    db: &impl ConnectionTrait,
+    merchant_id: Uuid,
+    invoice_no: &str,
+    serial_no: &str,
+    pickup_id: Option<Uuid>,
+) -> AppResult<Option<AppError>> {
+    use trade_in_application::Column as C;
+    let mut same = sea_orm::Condition::any()
+        .add(
+            C::MerchantId
+                .eq(merchant_id)
+                .and(C::InvoiceNo.eq(invoice_no)),
+        )
+        .add(C::SerialNo.eq(serial_no));
+    if let Some(pickup) = pickup_id {
+        same = same.add(C::RecyclingPickupId.eq(pickup));
+    }
+    let rows = trade_in_application::Entity::find()
+        .filter(alive())
+        .filter(same)
+        .limit(3)
+        .all(db)
+        .await?;
+    let found = |hit: &dyn Fn(&trade_in_application::Model) -> bool| rows.iter().any(hit);
+    Ok(
+        if found(&|r| r.merchant_id == merchant_id && r.invoice_no == invoice_no) {
+            Some(AppError::conflict(
+                INVOICE_USED,
+                "该商户的这张发票已申请过补贴",
+            ))
+        } else if found(&|r| r.serial_no == serial_no) {
+            Some(AppError::conflict(
+                SERIAL_USED,
+                "该产品序列号（IMEI）已申请过补贴",
+            ))
+        } else if pickup_id.is_some() && found(&|r| r.recycling_pickup_id == pickup_id) {
+            Some(AppError::conflict(
+                PICKUP_LINKED,
+                "该回收预约已用于另一份申请",
+            ))
+        } else {
+            None
+        },
+    )
+}
+
+async fn used_slots(
+    db: &impl ConnectionTrait,
+    user_id: Uuid,
+    category: &str,
+    year: i32,
+) -> AppResult<Vec<i32>> {
+    use trade_in_application::Column as C;
+    Ok(trade_in_application::Entity::find()
+        .select_only()
+        .column(C::QuotaSlot)
+        .filter(C::UserId.eq(user_id))
+        .filter(C::Category.eq(category))
+        .filter(C::QuotaYear.eq(year))
+        .filter(alive())
+        .into_tuple::<i32>()
+        .all(db)
+        .await?)
+}
+
+pub async fn apply(
+    state: &AppState,
+    user: &Principal,
+    input: NewApplication,
+    key: Option<String>,
+) -> AppResult<(StatusCode, Value)> {
+    let fingerprint = idempotency::fingerprint(&input);
+    let retry = idempotency::Retry {
+        user_id: user.user_id,
+        scope: APPLICATION_SCOPE,
+        key: key.as_deref(),
+        request_hash: &fingerprint,
+    };
+    if let Some(answer) = retry.stored(&state.db).await? {
+        return Ok(answer);
+    }
+    check_price_and_grade(input.price_fen, input.efficiency_grade)?;
+    let today = today(state);
+    let invoice_date = input.invoice_date.unwrap_or(today);
+    if invoice_date > today {
+        return Err(AppError::invalid_field("invoice_date", "in_future"));
+    }
+    let invoice_no = normalize_reference(&input.invoice_no);
+    let serial_no = normalize_reference(&input.serial_no);
+
+    let seller = merchant::Entity::find_by_id(input.merchant_id)
+        .one(&state.db)
+        .await?;
+    if seller.is_none_or(|m| m.status != "approved") {
+        return Err(AppError::invalid_field("merchant_id", "unknown_merchant"));
+    }
+    let mut grade = input.efficiency_grade;
+    if let Some(offer_id) = input.offer_id {
+        let offer = trade_in_offer::Entity::find_by_id(offer_id)
+            .one(&state.db)
+            .await?
+            .ok_or_else(|| AppError::invalid_field("offer_id", "unknown_offer"))?;
+        check_against_offer(&offer, &input, invoice_date, state)?;
+        let offer_grade = offer.efficiency_grade.and_then(|g| u8::try_from(g).ok());
+        match (grade, offer_grade) {
+            (None, g) => grade = g,
+            (Some(given), Some(listed)) if given != listed => {
+                return Err(AppError::invalid_field(
+                    "efficiency_grade",
+                    "differs_from_offer",
+                ));
+            }
+            _ => {}
+        }
+    }
+
+    let book = rule_book(state).await?;
+    let Some((rule_set, _)) = book.national(invoice_date) else {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            OUTSIDE_PROGRAMME,
+            "发票日期不在以旧换新补贴活动期内",
+        )
+        .with_details(json!({ "invoice_date": invoice_date })));
+    };
+    let Some(category) = book.category(&input.category, invoice_date) else {
+        return Err(AppError::invalid_field("category", rules::UNKNOWN_CATEGORY));
+    };
+    let rule_code = rule_set.code.clone();
+    let per_year = category.per_year;
+
+    let pickup = match input.recycling_pickup_id {
+        None => None,
+        Some(id) => Some(usable_pickup(&state.db, user, id, &input.category).await?),
+    };
+    let quote = book.quote(&Purchase {
+        category: &input.category,
+        price_fen: input.price_fen,
+        efficiency_grade: grade,
+        day: invoice_date,
+        recycling: pickup.is_some(),
+    });
+    if !quote.eligible {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            NOT_ELIGIBLE,
+            quote.explanation(&category.name, input.price_fen),
+        )
+        .with_details(json!({ "reason": quote.reason, "rule": quote.rule })));
+    }
+    let (recycling_state, bonus) = match &pickup {
+        None => (recycling_state::NONE, 0),
+        Some(p) if p.status == super::pickups::COLLECTED => {
+            (recycling_state::GRANTED, quote.recycling_bonus_fen)
+        }
+        Some(_) => (recycling_state::PENDING, quote.recycling_bonus_fen),
+    };
+    let granted = if recycling_state == recycling_state::GRANTED {
+        bonus
+    } else {
+        0
+    };
+    if let Some(conflict) = holder_conflict(
+        &state.db,
+        input.merchant_id,
+        &invoice_no,
+        &serial_no,
+        input.recycling_pickup_id,
+    )
+    .await?
+    {
+        return replay_or(state, &retry, conflict).await;
+    }
+
+    let now = state.clock.now();
+    let year = invoice_date.year();
+    let mut row = trade_in_application::Model {
+        id: Uuid::now_v7(),
+        user_id: user.user_id,
+        category: input.category.clone(),
+        merchant_id: input.merchant_id,
+        offer_id: input.offer_id,
+        price_fen: input.price_fen,
+        efficiency_grade: grade.map(i16::from),
+        invoice_no,
+        invoice_date,
+        serial_no,
+        recycling_pickup_id: input.recycling_pickup_id,
+        rule_code,
+        rate_bp: i32::try_from(quote.rate_bp).unwrap_or(0),
+        cap_fen: quote.cap_fen,
+        national_subsidy_fen: quote.national_subsidy_fen,
+        recycling_rule: pickup.as_ref().and(quote.recycling_rule.clone()),
+        recycling_bonus_fen: bonus,
+        recycling_state: recycling_state.to_owned(),
+        subsidy_fen: quote.national_subsidy_fen + granted,
+        quota_year: year,
+        quota_slot: 0,
+        status: PENDING.to_owned(),
+        reason: None,
+        reviewed_by: None,
+        reviewed_at: None,
+        refunded_at: None,
+        created_at: now,
+        updated_at: now,
+    };
+    // The quota is a set of numbered slots held by a unique index: each try
+    // takes the lowest free one, and a try that loses a race to another
+    // request (on any instance) reads again and takes the next.
+    for _ in 0..per_year + 2 {
+        let taken = used_slots(&state.db, user.user_id, &row.category, year).await?;
+        let Some(slot) = (1..=i32::try_from(per_year).unwrap_or(1)).find(|s| !taken.contains(s))
+        else {
+            return replay_or(state, &retry, quota_used(&row.category, year, per_year)).await;
+        };
+        row.quota_slot = slot;
+        let body = serde_json::to_value(view(&row)).map_err(AppError::internal)?;
+        let turn = state.write_turn().await;
+        let txn = state.db.begin().await?;
+        let inserted = trade_in_application::Entity::insert(row.clone().into_active_model())
+            .exec_without_returning(&txn)
+            .await;
+        if let Err(e) = inserted {
+            txn.rollback().await?;
+            drop(turn);
+            if is_unique_violation(&e, "quota_slot") {
+                continue;
+            }
+            let conflict = if is_unique_violation(&e, "invoice_no") {
+                AppError::conflict(INVOICE_USED, "该商户的这张发票已申请过补贴")
+            } else if is_unique_violation(&e, "serial_no") {
+                AppError::conflict(SERIAL_USED, "该产品序列号（IMEI）已申请过补贴")
+            } else if is_unique_violation(&e, "recycling_pickup_id") {
+                AppError::conflict(PICKUP_LINKED, "该回收预约已用于另一份申请")
+            } else {
+                return Err(e.into());
+            };
+            return replay_or(state, &retry, conflict).await;
+        }
+        return idempotency::commit_answer(txn, &retry, (StatusCode::CREATED, body), now).await;
+    }
+    Err(AppError::conflict(TRY_AGAIN, "申请人数较多，请稍后重试"))
+}
+
+/// A concurrent retry with the same key lost the race to its own first
+/// attempt: answer it with the first attempt's response, not the conflict.
+async fn replay_or(
+    state: &AppState,
+    retry: &idempotency::Retry<'_>,
+    conflict: AppError,
+) -> AppResult<(StatusCode, Value)> {
+    match retry.stored(&state.db).await? {
+        Some(answer) => Ok(answer),
+        None => Err(conflict),
+    }
+}
+
+fn check_against_offer(
+    offer: &trade_in_offer::Model,
+    input: &NewApplication,
+    invoice_date: NaiveDate,
+    state: &AppState,
+) -> AppResult<()> {
+    if offer.merchant_id != input.merchant_id || offer.category != input.category {
+        return Err(AppError::invalid_field("offer_id", "offer_mismatch"));
+    }
+    let local = |t: chrono::DateTime<chrono::Utc>| {
+        t.with_timezone(&state.clock.now_local().timezone())
+            .date_naive()
+    };
+    if invoice_date < local(offer.starts_at) || invoice_date > local(offer.ends_at) {
+        return Err(AppError::invalid_field("offer_id", "outside_offer_window"));
+    }
+    // No price raised before the subsidy: the invoice may not exceed the
+    // price the shop published for the offer.
+    if input.price_fen > offer.price_fen {
+        return Err(AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            PRICE_ABOVE_OFFER,
+            "发票金额高于商户公示的以旧换新价格",
+        )
+        .with_details(json!({ "offer_price_fen": offer.price_fen })));
+    }
+    Ok(())
+}
+
+/// The caller's own pickup, for `category`, not missed or cancelled.
+async fn usable_pickup(
+    db: &DatabaseConnection,
+    user: &Principal,
+    id: Uuid,
+    category: &str,
+) -> AppResult<recycling_pickup::Model> {
+    let pickup = recycling_pickup::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .filter(|p| p.user_id == user.user_id)
+        .ok_or_else(|| AppError::not_found("回收预约不存在"))?;
+    let categories: Vec<String> = serde_json::from_str(&pickup.categories).unwrap_or_default();
+    if !categories.iter().any(|c| c == category) {
+        return Err(AppError::invalid_field(
+            "recycling_pickup_id",
+            "category_not_in_pickup",
+        ));
+    }
+    if !matches!(
+        pickup.status.as_str(),
+        super::pickups::SCHEDULED | super::pickups::COLLECTED
+    ) {
+        return Err(
+            AppError::conflict(PICKUP_NOT_USABLE, "该回收预约已取消或上门未收到")
+                .with_details(json!({ "status": pickup.status })),
+        );
+    }
+    Ok(pickup)
+}
+
+pub async fn get(state: &AppState, caller: &Principal, id: Uuid) -> AppResult<ApplicationView> {
+    let row = trade_in_application::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .filter(|a| {
+            a.user_id == caller.user_id
+                || caller.is_staff_of(a.merchant_id)
+                || caller.has_role(Role::Admin)
+        })
+        .ok_or_else(|| AppError::not_found("申请不存在"))?;
+    Ok(view(&row))
+}
+
+pub async fn mine(
+    state: &AppState,
+    user: &Principal,
+    page: Page,
+) -> AppResult<Paginated<ApplicationView>> {
+    use trade_in_application::Column as C;
+    let mut q = trade_in_application::Entity::find()
+        .filter(C::UserId.eq(user.user_id))
+        .order_by_desc(C::Id)
+        .limit(page.limit + 1);
+    if let Some(after) = page.after {
+        q = q.filter(C::Id.lt(after));
+    }
+    let rows = q.all(&state.db).await?;
+    Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
+}
+
+/// The review queue, oldest first.
+pub async fn review_queue(
+    state: &AppState,
+    q: &ApplicationQuery,
+    page: Page,
+) -> AppResult<Paginated<ApplicationView>> {
+    use trade_in_application::Column as C;
+    let mut query = trade_in_application::Entity::find()
+        .order_by_asc(C::Id)
+        .limit(page.limit + 1);
+    if let Some(status) = &q.status {
+        if ![PENDING, APPROVED, REJECTED, REFUNDED].contains(&status.as_str()) {
+            return Err(AppError::bad_request(
+                "status 须为 pending、approved、rejected 或 refunded",
+            ));
+        }
+        query = query.filter(C::Status.eq(status.as_str()));
+    }
+    if let Some(category) = &q.category {
+        query = query.filter(C::Category.eq(category.as_str()));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(C::Id.gt(after));
+    }
+    let rows = query.all(&state.db).await?;
+    Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
+}
+
+pub enum Decision {
+    Approve,
+    Reject(String),
+}
+
+pub async fn review(
+    state: &AppState,
+    admin: &Principal,
+    id: Uuid,
+    decision: Decision,
+) -> AppResult<ApplicationView> {
+    use trade_in_application::Column as C;
+    let now = state.clock.now();
+    let (status, reason) = match decision {
+        Decision::Approve => (APPROVED, None),
+        Decision::Reject(reason) => (REJECTED, Some(reason.trim().to_owned())),
+    };
+    let _turn = state.write_turn().await;
+    let done = trade_in_application::Entity::update_many()
+        .col_expr(C::Status, Expr::value(status))
+        .col_expr(C::Reason, Expr::value(reason))
+        .col_expr(C::ReviewedBy, Expr::value(Some(admin.user_id)))
+        .col_expr(C::ReviewedAt, Expr::value(Some(now)))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(id))
+        .filter(C::Status.eq(PENDING))
+        .exec(&state.db)
+        .await?;
+    let row = trade_in_application::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("申请不存在"))?;
+    if done.rows_affected == 0 {
+        return Err(AppError::conflict(ALREADY_REVIEWED, "该申请已审核")
+            .with_details(json!({ "status": row.status })));
+    }
+    Ok(view(&row))
+}
+
+/// The seller (or an admin) records that the purchase was refunded. The
+/// application stays and keeps using the quota.
+pub async fn refund(
+    state: &AppState,
+    caller: &Principal,
+    id: Uuid,
+    reason: String,
+) -> AppResult<ApplicationView> {
+    use trade_in_application::Column as C;
+    let row = trade_in_application::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("申请不存在"))?;
+    if !caller.is_staff_of(row.merchant_id) && !caller.has_role(Role::Admin) {
+        return Err(AppError::forbidden("只有销售商户或管理员可登记退货"));
+    }
+    let now = state.clock.now();
+    let _turn = state.write_turn().await;
+    let done = trade_in_application::Entity::update_many()
+        .col_expr(C::Status, Expr::value(REFUNDED))
+        .col_expr(C::Reason, Expr::value(Some(reason.trim().to_owned())))
+        .col_expr(C::RefundedAt, Expr::value(Some(now)))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(id))
+        .filter(C::Status.is_in([PENDING, APPROVED]))
+        .exec(&state.db)
+        .await?;
+    if done.rows_affected == 0 {
+        return Err(
+            AppError::invalid_transition("只有待审核或已通过的申请可登记退货")
+                .with_details(json!({ "status": row.status })),
+        );
+    }
+    let row = trade_in_application::Entity::find_by_id(id)
+        .one(&state.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("申请不存在"))?;
+    Ok(view(&row))
+}
+
+/// What a pickup's outcome does to the application linked to it (inside the
+/// pickup's transaction): collected grants the recycling extra, missed or
+/// cancelled loses it.
+pub async fn settle_recycling(
+    txn: &impl ConnectionTrait,
+    pickup_id: Uuid,
+    collected: bool,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    use trade_in_application::Column as C;
+    let mut update = trade_in_application::Entity::update_many()
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::RecyclingPickupId.eq(pickup_id))
+        .filter(C::RecyclingState.eq(recycling_state::PENDING))
+        .filter(alive());
+    update = if collected {
+        update
+            .col_expr(C::RecyclingState, Expr::value(recycling_state::GRANTED))
+            .col_expr(
+                C::SubsidyFen,
+                Expr::col(C::NationalSubsidyFen).add(Expr::col(C::RecyclingBonusFen)),
+            )
+    } else {
+        update.col_expr(C::RecyclingState, Expr::value(recycling_state::LOST))
+    };
+    update.exec(txn).await?;
+    Ok(())
+}
+
+/// The group of a category in the rules in force today (offers need it).
+pub fn group_of(book: &RuleBook, category: &str, day: NaiveDate) -> Option<Group> {
+    book.category(category, day).map(|c| c.group)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_ignore_case_and_spaces() {
+        assert_eq!(normalize_reference(" 5001 2345 ab "), "50012345AB");
+        assert_eq!(normalize_reference("SN-x1"), "SN-X1");
+    }
+}
