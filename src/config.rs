@@ -80,6 +80,8 @@ pub struct Config {
     pub voucher_expiry_interval: Duration,
     /// Subscribe-message template for complaint progress.
     pub complaint_template_id: String,
+    /// Subscribe-message template for trade-in review results.
+    pub trade_in_template_id: String,
     /// Complaints one user may file per hour (per instance).
     pub complaint_rate_per_hour: u32,
     /// Mediation limit: 45 working days after acceptance (Order 20), or 60
@@ -243,6 +245,8 @@ impl Config {
             )?),
             complaint_template_id: get("WECHAT_TEMPLATE_COMPLAINT")
                 .unwrap_or_else(|| "complaint-progress".to_owned()),
+            trade_in_template_id: get("WECHAT_TEMPLATE_TRADE_IN")
+                .unwrap_or_else(|| "trade-in-review".to_owned()),
             complaint_rate_per_hour: parse_num(&get, "YUHUI_COMPLAINT_RATE_PER_HOUR", 20)?,
             mediation_calendar_days: match get("YUHUI_MEDIATION_RULE").as_deref() {
                 None | Some("order20") => None,

@@ -55,6 +55,34 @@ pub fn complaint_progress(
     })
 }
 
+/// The trade-in review message: category, result, subsidy, time, reason.
+#[allow(clippy::too_many_arguments)]
+pub fn trade_in_review(
+    touser: &str,
+    template_id: &str,
+    application_id: &str,
+    category_name: &str,
+    result: &str,
+    subsidy_fen: i64,
+    when: &str,
+    note: &str,
+) -> Value {
+    json!({
+        "touser": touser,
+        "template_id": template_id,
+        "page": format!("pages/trade-in/detail?id={application_id}"),
+        "data": {
+            "thing1": { "value": thing(category_name) },
+            "phrase2": { "value": phrase(result) },
+            "amount3": { "value": format!("{}.{:02}元", subsidy_fen / 100, subsidy_fen % 100) },
+            "time4": { "value": when },
+            "thing5": { "value": thing(note) },
+        },
+        "miniprogram_state": "formal",
+        "lang": "zh_CN",
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,6 +235,7 @@ pub struct PickupView {
     pub user_id: Uuid,
     pub district_code: String,
     pub address: String,
+    /// GCJ-02, whatever system the booking used.
     pub lat: f64,
     pub lng: f64,
     pub categories: Vec<String>,

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
-use entity::{merchant, recycling_pickup, trade_in_application, trade_in_offer, trade_in_rule_set};
+use entity::{
+    merchant, recycling_pickup, trade_in_application, trade_in_offer, trade_in_rule_set, user,
+};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
@@ -19,6 +21,7 @@ use super::rules::{self, Group, Purchase, RuleBook, RuleSet};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::idempotency;
+use crate::notify::{self, template};
 use crate::pagination::{Page, Paginated};
 use crate::state::AppState;
 
@@ -622,25 +625,62 @@ pub async fn review(
         Decision::Reject(reason) => (REJECTED, Some(reason.trim().to_owned())),
     };
     let _turn = state.write_turn().await;
+    let txn = state.db.begin().await?;
     let done = trade_in_application::Entity::update_many()
         .col_expr(C::Status, Expr::value(status))
-        .col_expr(C::Reason, Expr::value(reason))
+        .col_expr(C::Reason, Expr::value(reason.clone()))
         .col_expr(C::ReviewedBy, Expr::value(Some(admin.user_id)))
         .col_expr(C::ReviewedAt, Expr::value(Some(now)))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(id))
         .filter(C::Status.eq(PENDING))
-        .exec(&state.db)
+        .exec(&txn)
         .await?;
     let row = trade_in_application::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(&txn)
         .await?
         .ok_or_else(|| AppError::not_found("申请不存在"))?;
     if done.rows_affected == 0 {
+        txn.rollback().await?;
         return Err(AppError::conflict(ALREADY_REVIEWED, "该申请已审核")
             .with_details(json!({ "status": row.status })));
     }
+    notify_applicant(&txn, state, &row).await?;
+    txn.commit().await?;
     Ok(view(&row))
+}
+
+/// Queues the review result to the applicant (in the review's transaction,
+/// so a WeChat outage delays the message but never loses it).
+async fn notify_applicant(
+    txn: &impl ConnectionTrait,
+    state: &AppState,
+    row: &trade_in_application::Model,
+) -> AppResult<()> {
+    let Some(applicant) = user::Entity::find_by_id(row.user_id).one(txn).await? else {
+        return Ok(());
+    };
+    let book = rule_book(state).await?;
+    let category = book
+        .category(&row.category, row.invoice_date)
+        .map_or(row.category.as_str(), |c| c.name.as_str());
+    let (result, note) = if row.status == APPROVED {
+        ("已通过", "补贴将按规定发放".to_owned())
+    } else {
+        ("未通过", row.reason.clone().unwrap_or_default())
+    };
+    let payload = template::trade_in_review(
+        &applicant.openid,
+        &state.config.trade_in_template_id,
+        &row.id.to_string(),
+        category,
+        result,
+        row.subsidy_fen,
+        &state.clock.now_local().format("%Y-%m-%d %H:%M").to_string(),
+        &note,
+    );
+    notify::enqueue(txn, "trade_in_review", &applicant.openid, &payload).await?;
+    Ok(())
 }
 
 /// The seller (or an admin) records that the purchase was refunded. The

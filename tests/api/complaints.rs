@@ -1,13 +1,13 @@
 //! 12315 complaints: filing, deadlines, the state machine, who sees what,
 //! the handler queue, notifications and disclosure.
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, TestOptions, WechatMode, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, TestOptions, WechatMode, spawn_app, spawn_app_with, wait_until};
 
 /// Not an ODR merchant, 渝中区 (500103).
 const NOODLES: &str = "01936d4a-0000-7000-8000-000000000001";
@@ -40,17 +40,6 @@ fn app_with_fast_outbox() -> TestOptions {
     TestOptions::default()
         .var("YUHUI_OUTBOX_POLL_MS", "50")
         .var("YUHUI_OUTBOX_RETRY_BASE_MS", "50")
-}
-
-async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let started = Instant::now();
-    while !done() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "timed out waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
 }
 
 fn kinds(view: &Value) -> Vec<String> {

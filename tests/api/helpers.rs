@@ -574,3 +574,15 @@ async fn phone_number(
         None => err(40029, "invalid code"),
     }
 }
+
+/// Polls `done` every 50 ms; fails the test after 10 s.
+pub async fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let started = std::time::Instant::now();
+    while !done() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "timed out waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
