@@ -24,6 +24,7 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+pub mod tourism;
 pub mod tradein;
 pub mod validation;
 pub mod vouchers;

@@ -28,6 +28,7 @@ use crate::error::ErrorBody;
         (name = "vouchers", description = "Consumption vouchers: campaigns, claims, redemption"),
         (name = "trade-in", description = "Old-for-new trade-in: rules, quotes, offers, subsidy applications"),
         (name = "recycling", description = "Old-appliance recycling pickups"),
+        (name = "tourism", description = "Culture and tourism: routes with stops, the events calendar"),
         (name = "reference", description = "Reference data"),
         (name = "operations", description = "Health, readiness, metrics"),
     )

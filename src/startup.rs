@@ -135,6 +135,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(places::routes::routes)
             .configure(crate::complaints::routes::routes)
             .configure(crate::tradein::routes::routes)
+            .configure(crate::tourism::routes::routes)
             .configure(crate::calendar::routes::routes),
     );
 }

@@ -34,6 +34,7 @@ pub struct AppState {
     pub places: PlacesState,
     pub vouchers: crate::vouchers::service::VoucherState,
     pub tradein: crate::tradein::service::TradeInState,
+    pub tourism: crate::tourism::service::TourismState,
     pub complaint_numbers: crate::complaints::numbers::NumberBlocks,
     pub complaint_limiter: RateLimiter,
     /// The working-day calendar, re-read from the database at most every 30 s.
@@ -101,6 +102,7 @@ impl AppState {
             filing_writer: crate::complaints::writer::spawn(writers.clone()),
             vouchers: crate::vouchers::service::VoucherState::new(writers),
             tradein: crate::tradein::service::TradeInState::default(),
+            tourism: crate::tourism::service::TourismState::default(),
             // Never older than a minute, whatever happens to recounts.
             queue_counts: moka::future::Cache::builder()
                 .max_capacity(10_000)

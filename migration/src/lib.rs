@@ -13,6 +13,7 @@ mod m20261127_000008_create_complaint_attachments;
 mod m20261127_000009_index_complaint_queue;
 mod m20261127_000010_create_vouchers;
 mod m20261127_000011_create_trade_in;
+mod m20261127_000012_create_tourism;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000009_index_complaint_queue::Migration),
             Box::new(m20261127_000010_create_vouchers::Migration),
             Box::new(m20261127_000011_create_trade_in::Migration),
+            Box::new(m20261127_000012_create_tourism::Migration),
         ]
     }
 }

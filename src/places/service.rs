@@ -2,6 +2,7 @@ use std::collections::HashMap;
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::NaiveDateTime;
 use entity::{merchant, shop};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
@@ -17,12 +18,13 @@ use super::dto::{
     NearbyPage, NearbyQuery, NearbyShop, NearestShop, ShopDetail, UpdateShop,
 };
 use super::hours::{DatedException, Schedule, WeeklyHours};
-use super::index::SearchFilter;
+use super::index::{Hit, IndexedShop, SearchFilter};
 use super::sync::{self, ACTIVE, CLOSED, RowConverter};
 use super::tags;
 use crate::auth::Principal;
 use crate::districts;
 use crate::error::{AppError, AppResult, FieldErrors};
+use crate::geo::walking::Profile;
 use crate::geo::{CoordSystem, LatLng, in_chongqing};
 use crate::merchants::dto::{Commitments, DistrictRef};
 use crate::pagination::{Page, PageQuery, Paginated};
@@ -30,6 +32,8 @@ use crate::state::AppState;
 use crate::validation::is_contact_phone;
 
 const MAX_WALK_MINUTES: u32 = 60;
+/// The 15-minute convenience circle.
+const DEFAULT_WALK_MINUTES: u32 = 15;
 const MAX_QUERY_CHARS: usize = 50;
 const MAX_TAGS: usize = 10;
 
@@ -63,7 +67,7 @@ fn query_point(lat: f64, lng: f64, coord: CoordSystem) -> AppResult<LatLng> {
 }
 
 fn walk_minutes(value: Option<u32>) -> AppResult<u32> {
-    let minutes = value.unwrap_or(15);
+    let minutes = value.unwrap_or(DEFAULT_WALK_MINUTES);
     if (1..=MAX_WALK_MINUTES).contains(&minutes) {
         Ok(minutes)
     } else {
@@ -148,32 +152,70 @@ pub fn nearby(state: &AppState, q: &NearbyQuery) -> AppResult<NearbyPage> {
         let Some(shop) = index.shop(hit.slot) else {
             continue;
         };
-        let shown = q.coord.from_stored(shop.position).rounded();
         if more {
             next_cursor = Some(encode_cursor(hit.distance_mm, shop.id));
         }
-        items.push(NearbyShop {
-            id: shop.id,
-            name: shop.name.to_string(),
-            category: places
-                .categories
-                .get(shop.category)
-                .map(|c| c.code.clone())
-                .unwrap_or_default(),
-            lat: shown.lat,
-            lng: shown.lng,
-            distance_m: hit.distance_m.round() as u32,
-            walk_minutes: places.walking.minutes(hit.distance_m, q.profile),
-            open_now: shop.schedule.is_open(now),
-            tags: tags::names(shop.tags).collect(),
-            merchant_id: shop.merchant_id,
-        });
+        items.push(nearby_shop(places, shop, hit, q.coord, q.profile, now));
     }
     Ok(NearbyPage {
         items,
         next_cursor,
         radius_m: radius.round() as u32,
     })
+}
+
+fn nearby_shop(
+    places: &PlacesState,
+    shop: &IndexedShop,
+    hit: &Hit,
+    coord: CoordSystem,
+    profile: Profile,
+    now: NaiveDateTime,
+) -> NearbyShop {
+    let shown = coord.from_stored(shop.position).rounded();
+    NearbyShop {
+        id: shop.id,
+        name: shop.name.to_string(),
+        category: places
+            .categories
+            .get(shop.category)
+            .map(|c| c.code.clone())
+            .unwrap_or_default(),
+        lat: shown.lat,
+        lng: shown.lng,
+        distance_m: hit.distance_m.round() as u32,
+        walk_minutes: places.walking.minutes(hit.distance_m, profile),
+        open_now: shop.schedule.is_open(now),
+        tags: tags::names(shop.tags).collect(),
+        merchant_id: shop.merchant_id,
+    }
+}
+
+/// The `limit` nearest shops open now within a standard 15-minute walk of
+/// `center` (stored coordinates), shown in `coord`.
+pub fn open_shops_near(
+    state: &AppState,
+    center: LatLng,
+    limit: usize,
+    coord: CoordSystem,
+) -> Vec<NearbyShop> {
+    let places = &state.places;
+    let now = state.clock.now_local().naive_local();
+    let profile = Profile::Standard;
+    let radius = places.walking.radius_m(DEFAULT_WALK_MINUTES, profile);
+    let filter = SearchFilter {
+        open_at: Some(now),
+        ..SearchFilter::default()
+    };
+    let index = places.read_index();
+    index
+        .nearest(center, radius, limit, &filter, None)
+        .iter()
+        .filter_map(|hit| {
+            let shop = index.shop(hit.slot)?;
+            Some(nearby_shop(places, shop, hit, coord, profile, now))
+        })
+        .collect()
 }
 
 pub fn circle_report(state: &AppState, q: &CircleQuery) -> AppResult<CircleReport> {

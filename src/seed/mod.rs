@@ -16,6 +16,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 mod demo_complaints;
+pub mod demo_tourism;
 pub mod demo_tradein;
 mod demo_vouchers;
 pub mod synthetic;
@@ -147,12 +148,17 @@ fn parse<T: for<'de> Deserialize<'de>>(file: &'static str, text: &str) -> Result
 /// Seeds a database that has no districts yet; returns whether it did.
 pub async fn load_if_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<bool, SeedError> {
     if district::Entity::find().count(db).await? > 0 {
-        // A database seeded before trade-in existed gets its reference data.
+        // A database seeded before trade-in and tourism existed gets their data.
+        let mut added = false;
         if entity::trade_in_rule_set::Entity::find().count(db).await? == 0 {
             demo_tradein::load(db, now).await?;
-            return Ok(true);
+            added = true;
         }
-        return Ok(false);
+        if entity::tourism_route::Entity::find().count(db).await? == 0 {
+            demo_tourism::load(db, now).await?;
+            added = true;
+        }
+        return Ok(added);
     }
     load(db, now).await?;
     Ok(true)
@@ -331,6 +337,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
     demo_complaints::load(db, now).await?;
     demo_vouchers::load(db, now).await?;
     demo_tradein::load(db, now).await?;
+    demo_tourism::load(db, now).await?;
     Ok(())
 }
 

@@ -12,5 +12,6 @@ mod merchants;
 mod openapi;
 mod ops;
 mod places;
+mod tourism;
 mod tradein;
 mod vouchers;

@@ -1,0 +1,27 @@
+use sea_orm::entity::prelude::*;
+
+/// A tourism route: a day out or a trip of a few days, with ordered stops.
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "tourism_routes")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub title: String,
+    pub summary: String,
+    /// JSON array of theme codes.
+    pub themes: String,
+    /// JSON array of district codes.
+    pub district_codes: String,
+    pub days: i32,
+    pub distance_m: i32,
+    pub best_season: String,
+    pub published: bool,
+    pub created_by: Uuid,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,275 @@
+//! Demo culture and tourism data: routes (`seeds/tourism_routes.json`) and
+//! events (`seeds/events.json`) placed in the year the seed loads, some
+//! relative to its day so that something is always on.
+
+use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
+use entity::{event, tourism_route, tourism_route_stop};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
+    TransactionTrait,
+};
+use serde::Deserialize;
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::clock::SHANGHAI;
+use crate::geo::{CoordSystem, LatLng};
+
+pub const ROUTES_FILE: &str = include_str!("../../seeds/tourism_routes.json");
+pub const EVENTS_FILE: &str = include_str!("../../seeds/events.json");
+
+#[derive(Deserialize)]
+pub struct RouteFile {
+    pub coord: CoordSystem,
+    pub routes: Vec<RouteSeed>,
+}
+
+#[derive(Deserialize)]
+pub struct RouteSeed {
+    pub id: Uuid,
+    pub title: String,
+    pub summary: String,
+    pub themes: Vec<String>,
+    pub district_codes: Vec<String>,
+    pub days: i32,
+    pub distance_m: Option<i32>,
+    pub best_season: String,
+    pub stops: Vec<StopSeed>,
+}
+
+#[derive(Deserialize)]
+pub struct StopSeed {
+    pub seq: i32,
+    pub day: i32,
+    pub name: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub minutes: i32,
+    pub opening_notes: Option<String>,
+    pub ticket_fen: i64,
+    pub shop_id: Option<Uuid>,
+}
+
+#[derive(Deserialize)]
+pub struct EventFile {
+    pub coord: CoordSystem,
+    pub events: Vec<EventSeed>,
+}
+
+#[derive(Deserialize)]
+pub struct EventSeed {
+    pub id: Uuid,
+    pub name: String,
+    pub summary: String,
+    pub category: String,
+    /// "MM-DD" in the year the seed loads.
+    pub on: Option<String>,
+    /// Days from the day the seed loads, for events without `on`.
+    pub from_day: Option<i64>,
+    pub days: u64,
+    pub opens: NaiveTime,
+    pub closes: NaiveTime,
+    pub venue: String,
+    pub lat: f64,
+    pub lng: f64,
+    pub district_code: String,
+    pub organiser: String,
+    pub free: bool,
+    pub price_fen: Option<i64>,
+}
+
+impl EventSeed {
+    /// When it runs: from `opens` on its first day to `closes` on its last.
+    pub fn window(&self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+        let today = now.with_timezone(&SHANGHAI).date_naive();
+        let first = match (&self.on, self.from_day) {
+            (Some(on), _) => {
+                NaiveDate::parse_from_str(&format!("{}-{on}", today.format("%Y")), "%Y-%m-%d")
+                    .ok()?
+            }
+            (None, Some(d)) if d >= 0 => today.checked_add_days(Days::new(d.unsigned_abs()))?,
+            (None, Some(d)) => today.checked_sub_days(Days::new(d.unsigned_abs()))?,
+            (None, None) => return None,
+        };
+        let last = first.checked_add_days(Days::new(self.days.saturating_sub(1)))?;
+        let at = |day: NaiveDate, time: NaiveTime| {
+            SHANGHAI
+                .from_local_datetime(&day.and_time(time))
+                .single()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        Some((at(first, self.opens)?, at(last, self.closes)?))
+    }
+}
+
+fn bad(file: &str, e: impl std::fmt::Display) -> DbErr {
+    DbErr::Custom(format!("seed file {file} is malformed: {e}"))
+}
+
+pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbErr> {
+    let routes: RouteFile =
+        serde_json::from_str(ROUTES_FILE).map_err(|e| bad("tourism_routes.json", e))?;
+    let events: EventFile = serde_json::from_str(EVENTS_FILE).map_err(|e| bad("events.json", e))?;
+    let admin = created_by(db).await?;
+    let txn = db.begin().await?;
+    for r in &routes.routes {
+        let stops: Vec<tourism_route_stop::Model> = r
+            .stops
+            .iter()
+            .map(|s| {
+                let p = routes.coord.to_stored(LatLng::new(s.lat, s.lng));
+                tourism_route_stop::Model {
+                    route_id: r.id,
+                    seq: s.seq,
+                    day: s.day,
+                    name: s.name.clone(),
+                    lat: p.lat,
+                    lng: p.lng,
+                    minutes: s.minutes,
+                    opening_notes: s.opening_notes.clone(),
+                    ticket_fen: s.ticket_fen,
+                    shop_id: s.shop_id,
+                }
+            })
+            .collect();
+        let distance = r.distance_m.unwrap_or_else(|| {
+            let legs: f64 = stops
+                .windows(2)
+                .map(|w| {
+                    crate::geo::haversine_m(
+                        LatLng::new(w[0].lat, w[0].lng),
+                        LatLng::new(w[1].lat, w[1].lng),
+                    )
+                })
+                .sum();
+            legs.round() as i32
+        });
+        let inserted = tourism_route::Entity::insert(tourism_route::ActiveModel {
+            id: Set(r.id),
+            title: Set(r.title.clone()),
+            summary: Set(r.summary.clone()),
+            themes: Set(json!(r.themes).to_string()),
+            district_codes: Set(json!(r.district_codes).to_string()),
+            days: Set(r.days),
+            distance_m: Set(distance),
+            best_season: Set(r.best_season.clone()),
+            published: Set(true),
+            created_by: Set(admin),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([tourism_route::Column::Id])
+        .exec_without_returning(&txn)
+        .await?;
+        // Stops go in only with a new route: an edited one keeps its own.
+        if matches!(inserted, sea_orm::TryInsertResult::Inserted(n) if n > 0) {
+            tourism_route_stop::Entity::insert_many(
+                stops.into_iter().map(|s| s.into_active_model()),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        }
+    }
+    for e in &events.events {
+        let Some((starts_at, ends_at)) = e.window(now) else {
+            return Err(bad("events.json", format!("{} has no valid time", e.name)));
+        };
+        let p = events.coord.to_stored(LatLng::new(e.lat, e.lng));
+        event::Entity::insert(event::ActiveModel {
+            id: Set(e.id),
+            name: Set(e.name.clone()),
+            summary: Set(e.summary.clone()),
+            category: Set(e.category.clone()),
+            starts_at: Set(starts_at),
+            ends_at: Set(ends_at),
+            venue: Set(e.venue.clone()),
+            lat: Set(p.lat),
+            lng: Set(p.lng),
+            district_code: Set(e.district_code.clone()),
+            organiser: Set(e.organiser.clone()),
+            free: Set(e.free),
+            price_fen: Set(if e.free { None } else { e.price_fen }),
+            published: Set(true),
+            created_by: Set(admin),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([event::Column::Id])
+        .exec_without_returning(&txn)
+        .await?;
+    }
+    txn.commit().await?;
+    Ok(())
+}
+
+/// The demo admin, who "created" the demo routes and events.
+async fn created_by(db: &impl ConnectionTrait) -> Result<Uuid, DbErr> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    entity::user::Entity::find()
+        .filter(entity::user::Column::Openid.eq("demo-admin"))
+        .one(db)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| DbErr::Custom("seed data refers to unknown account `demo-admin`".into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tourism::rules::{self, EventShape, RouteShape, StopShape};
+
+    #[test]
+    fn seed_routes_pass_the_admin_checks_and_cover_every_theme() {
+        let file: RouteFile = serde_json::from_str(ROUTES_FILE).unwrap();
+        assert!(file.routes.len() >= 12);
+        for r in &file.routes {
+            let stops: Vec<StopShape> = r
+                .stops
+                .iter()
+                .map(|s| StopShape {
+                    seq: s.seq,
+                    day: s.day,
+                    position: file.coord.to_stored(LatLng::new(s.lat, s.lng)),
+                    minutes: s.minutes,
+                    ticket_fen: s.ticket_fen,
+                })
+                .collect();
+            let errors = rules::check_route(&RouteShape {
+                themes: &r.themes,
+                days: r.days,
+                stops: &stops,
+            });
+            assert!(errors.is_empty(), "{}: {errors:?}", r.title);
+        }
+        for (theme, _) in rules::THEMES {
+            assert!(
+                file.routes
+                    .iter()
+                    .any(|r| r.themes.iter().any(|t| t == theme)),
+                "no route for {theme}"
+            );
+        }
+    }
+
+    #[test]
+    fn seed_events_pass_the_admin_checks_and_spread_over_the_year() {
+        let file: EventFile = serde_json::from_str(EVENTS_FILE).unwrap();
+        assert!(file.events.len() >= 20);
+        let now = Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap();
+        let mut months = std::collections::BTreeSet::new();
+        for e in &file.events {
+            let (starts_at, ends_at) = e.window(now).unwrap_or_else(|| panic!("{}", e.name));
+            let errors = rules::check_event(&EventShape {
+                category: &e.category,
+                starts_at,
+                ends_at,
+                position: file.coord.to_stored(LatLng::new(e.lat, e.lng)),
+                free: e.free,
+                price_fen: e.price_fen,
+            });
+            assert!(errors.is_empty(), "{}: {errors:?}", e.name);
+            months.insert(starts_at.with_timezone(&SHANGHAI).format("%m").to_string());
+        }
+        assert!(months.len() >= 10, "{months:?}");
+    }
+}

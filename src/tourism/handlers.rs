@@ -1,0 +1,204 @@
+use actix_web::{HttpResponse, get, patch, post, web};
+use uuid::Uuid;
+use validator::Validate;
+
+use super::dto::*;
+use super::{rules, service};
+use crate::auth::AdminUser;
+use crate::error::{AppResult, ErrorBody};
+use crate::state::AppState;
+
+/// Route themes.
+#[utoipa::path(tag = "tourism", responses((status = 200, body = Vec<Code>)))]
+#[get("/tourism/themes")]
+pub async fn themes() -> web::Json<Vec<Code>> {
+    web::Json(
+        rules::THEMES
+            .iter()
+            .map(|(code, name)| Code { code, name })
+            .collect(),
+    )
+}
+
+/// Published routes: by theme, district, days (`days` exact, `max_days` at
+/// most) and words in the title, summary or stop names.
+#[utoipa::path(
+    tag = "tourism",
+    params(RouteQuery),
+    responses((status = 200, body = RoutePage), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[get("/tourism/routes")]
+pub async fn list_routes(
+    state: web::Data<AppState>,
+    q: web::Query<RouteQuery>,
+) -> AppResult<web::Json<RoutePage>> {
+    Ok(web::Json(service::list_routes(&state, &q).await?))
+}
+
+/// A route with its stops in order and, at each stop, shops open now within
+/// a 15-minute walk.
+#[utoipa::path(
+    tag = "tourism",
+    params(("id" = Uuid, Path, description = "route id"), CoordQuery),
+    responses((status = 200, body = RouteDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[get("/tourism/routes/{id}")]
+pub async fn get_route(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    q: web::Query<CoordQuery>,
+) -> AppResult<web::Json<RouteDetail>> {
+    Ok(web::Json(
+        service::get_route(&state, id.into_inner(), q.coord).await?,
+    ))
+}
+
+/// Creates a route (published unless `published: false`).
+#[utoipa::path(
+    tag = "tourism",
+    security(("bearer" = [])),
+    request_body = NewRoute,
+    responses(
+        (status = 201, body = RouteDetail),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: stops out of order or with gaps, outside the region, unknown theme, district or shop", body = ErrorBody),
+    )
+)]
+#[post("/admin/tourism/routes")]
+pub async fn create_route(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: web::Json<NewRoute>,
+) -> AppResult<HttpResponse> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(HttpResponse::Created().json(service::create_route(&state, &admin, input).await?))
+}
+
+/// Edits a route; `stops` replaces them all; `published: false` unpublishes it.
+#[utoipa::path(
+    tag = "tourism",
+    security(("bearer" = [])),
+    request_body = RouteChanges,
+    params(("id" = Uuid, Path, description = "route id")),
+    responses(
+        (status = 200, body = RouteDetail),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[patch("/admin/tourism/routes/{id}")]
+pub async fn update_route(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: web::Path<Uuid>,
+    body: web::Json<RouteChanges>,
+) -> AppResult<web::Json<RouteDetail>> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(web::Json(
+        service::update_route(&state, id.into_inner(), input).await?,
+    ))
+}
+
+/// Event categories.
+#[utoipa::path(tag = "tourism", responses((status = 200, body = Vec<Code>)))]
+#[get("/events/categories")]
+pub async fn event_categories() -> web::Json<Vec<Code>> {
+    web::Json(
+        rules::EVENT_CATEGORIES
+            .iter()
+            .map(|(code, name)| Code { code, name })
+            .collect(),
+    )
+}
+
+/// Published events overlapping the days `from`–`to` (default: from today
+/// on), by category and district; nearest first around `lat`/`lng`, else by start.
+#[utoipa::path(
+    tag = "tourism",
+    params(EventQuery),
+    responses((status = 200, body = EventPage), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+#[get("/events")]
+pub async fn list_events(
+    state: web::Data<AppState>,
+    q: web::Query<EventQuery>,
+) -> AppResult<web::Json<EventPage>> {
+    Ok(web::Json(service::list_events(&state, &q).await?))
+}
+
+/// One published event.
+#[utoipa::path(
+    tag = "tourism",
+    params(("id" = Uuid, Path, description = "event id"), CoordQuery),
+    responses((status = 200, body = EventView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[get("/events/{id}")]
+pub async fn get_event(
+    state: web::Data<AppState>,
+    id: web::Path<Uuid>,
+    q: web::Query<CoordQuery>,
+) -> AppResult<web::Json<EventView>> {
+    Ok(web::Json(
+        service::get_event(&state, id.into_inner(), q.coord).await?,
+    ))
+}
+
+/// Creates an event (published unless `published: false`).
+#[utoipa::path(
+    tag = "tourism",
+    security(("bearer" = [])),
+    request_body = NewEvent,
+    responses(
+        (status = 201, body = EventView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: ends before it starts, outside Chongqing, unknown category or district, price rules", body = ErrorBody),
+    )
+)]
+#[post("/admin/events")]
+pub async fn create_event(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    body: web::Json<NewEvent>,
+) -> AppResult<HttpResponse> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(HttpResponse::Created().json(service::create_event(&state, &admin, input).await?))
+}
+
+/// Edits an event; `published: false` unpublishes it.
+#[utoipa::path(
+    tag = "tourism",
+    security(("bearer" = [])),
+    request_body = EventChanges,
+    params(("id" = Uuid, Path, description = "event id")),
+    responses(
+        (status = 200, body = EventView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[patch("/admin/events/{id}")]
+pub async fn update_event(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    id: web::Path<Uuid>,
+    body: web::Json<EventChanges>,
+) -> AppResult<web::Json<EventView>> {
+    let input = body.into_inner();
+    input.validate()?;
+    Ok(web::Json(
+        service::update_event(&state, id.into_inner(), input).await?,
+    ))
+}
