@@ -200,6 +200,8 @@ pub struct ApplicationQuery {
     /// pending | approved | rejected | refunded
     pub status: Option<String>,
     pub category: Option<String>,
+    /// One invoice (case and spaces ignored).
+    pub invoice_no: Option<String>,
     pub limit: Option<u64>,
     pub cursor: Option<String>,
 }

@@ -222,6 +222,31 @@ pub async fn review_queue(
     Ok(web::Json(service::review_queue(&state, &q, page).await?))
 }
 
+/// Applications naming the caller's merchants, newest first: find one by
+/// `invoice_no` to record a refund.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    params(ApplicationQuery),
+    responses((status = 200, body = Paginated<ApplicationView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+)]
+#[get("/merchant/trade-in/applications")]
+pub async fn merchant_applications(
+    state: web::Data<AppState>,
+    staff: MerchantUser,
+    q: web::Query<ApplicationQuery>,
+) -> AppResult<web::Json<Paginated<ApplicationView>>> {
+    let q = q.into_inner();
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .page()?;
+    Ok(web::Json(
+        service::of_merchant(&state, &staff, &q, page).await?,
+    ))
+}
+
 /// Approves a pending application.
 #[utoipa::path(
     tag = "trade-in",

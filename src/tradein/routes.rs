@@ -15,6 +15,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::get_application)
         .service(handlers::refund)
         .service(handlers::review_queue)
+        .service(handlers::merchant_applications)
         .service(handlers::approve)
         .service(handlers::reject)
         .service(handlers::slots)

@@ -590,12 +590,7 @@ pub async fn review_queue(
         .order_by_asc(C::Id)
         .limit(page.limit + 1);
     if let Some(status) = &q.status {
-        if ![PENDING, APPROVED, REJECTED, REFUNDED].contains(&status.as_str()) {
-            return Err(AppError::bad_request(
-                "status 须为 pending、approved、rejected 或 refunded",
-            ));
-        }
-        query = query.filter(C::Status.eq(status.as_str()));
+        query = query.filter(C::Status.eq(known_status(status)?));
     }
     if let Some(category) = &q.category {
         query = query.filter(C::Category.eq(category.as_str()));
@@ -605,6 +600,45 @@ pub async fn review_queue(
     }
     let rows = query.all(&state.db).await?;
     Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
+}
+
+/// Applications naming the caller's merchants, newest first (to find the
+/// one to mark refunded): `status`, `invoice_no`.
+pub async fn of_merchant(
+    state: &AppState,
+    staff: &Principal,
+    q: &ApplicationQuery,
+    page: Page,
+) -> AppResult<Paginated<ApplicationView>> {
+    use trade_in_application::Column as C;
+    let mut query = trade_in_application::Entity::find()
+        .filter(C::MerchantId.is_in(staff.merchant_ids.clone()))
+        .order_by_desc(C::Id)
+        .limit(page.limit + 1);
+    if let Some(status) = &q.status {
+        query = query.filter(C::Status.eq(known_status(status)?));
+    }
+    if let Some(category) = &q.category {
+        query = query.filter(C::Category.eq(category.as_str()));
+    }
+    if let Some(invoice) = &q.invoice_no {
+        query = query.filter(C::InvoiceNo.eq(normalize_reference(invoice)));
+    }
+    if let Some(after) = page.after {
+        query = query.filter(C::Id.lt(after));
+    }
+    let rows = query.all(&state.db).await?;
+    Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
+}
+
+fn known_status(status: &str) -> AppResult<&str> {
+    if [PENDING, APPROVED, REJECTED, REFUNDED].contains(&status) {
+        Ok(status)
+    } else {
+        Err(AppError::bad_request(
+            "status 须为 pending、approved、rejected 或 refunded",
+        ))
+    }
 }
 
 pub enum Decision {

@@ -446,7 +446,18 @@ async fn invoices_serials_rejections_refunds_and_retries() {
     assert_eq!(retry.status, StatusCode::CREATED, "{}", retry.text);
     let retry_id = retry.body["id"].as_str().unwrap().to_owned();
 
-    // A refund (recorded by the seller) keeps the quota used.
+    // The seller finds the application by its invoice and records a refund,
+    // which keeps the quota used.
+    let found = app
+        .get(
+            "/api/v1/merchant/trade-in/applications?invoice_no=inv-tv-0001&status=pending",
+            Some(&seller),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    let found = found.body["items"].as_array().unwrap();
+    assert_eq!(found.len(), 1);
+    assert_eq!(found[0]["id"], retry_id.as_str());
     let refunded = app
         .post(
             &format!("/api/v1/trade-in/applications/{retry_id}/refund"),
@@ -566,6 +577,21 @@ async fn who_may_see_review_and_refund_applications() {
     )
     .await
     .assert_error(400, "bad_request");
+    // A merchant sees the applications naming it, and only those.
+    let seller_list = app
+        .get("/api/v1/merchant/trade-in/applications", Some(&seller))
+        .await;
+    assert_eq!(seller_list.body["items"].as_array().unwrap().len(), 1);
+    let other_list = app
+        .get(
+            "/api/v1/merchant/trade-in/applications",
+            Some(&other_merchant),
+        )
+        .await;
+    assert!(other_list.body["items"].as_array().unwrap().is_empty());
+    app.get("/api/v1/merchant/trade-in/applications", Some(&resident))
+        .await
+        .assert_error(403, "forbidden");
 }
 
 #[actix_web::test]
