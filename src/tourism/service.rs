@@ -123,19 +123,30 @@ pub async fn events(state: &AppState) -> AppResult<Arc<Vec<event::Model>>> {
         .map_err(|e| e.clone_for_reply())
 }
 
-/// The page after `page.after` of an ordered in-memory list.
-fn page_of<T>(items: Vec<T>, page: Page, id: impl Fn(&T) -> Uuid) -> (Vec<T>, Option<String>) {
-    let start = page
-        .after
-        .and_then(|after| items.iter().position(|i| id(i) == after))
-        .map_or(0, |p| p + 1);
+/// The page after `page.after` of an ordered in-memory list. A cursor whose
+/// item has left the list (unpublished meanwhile) cannot say where to go on.
+fn page_of<T>(
+    items: Vec<T>,
+    page: Page,
+    id: impl Fn(&T) -> Uuid,
+) -> AppResult<(Vec<T>, Option<String>)> {
+    let start = match page.after {
+        None => 0,
+        Some(after) => {
+            items
+                .iter()
+                .position(|i| id(i) == after)
+                .ok_or_else(|| AppError::bad_request("cursor 已失效，请从第一页重新加载"))?
+                + 1
+        }
+    };
     let limit = page.limit as usize;
     let more = items.len() > start + limit;
     let taken: Vec<T> = items.into_iter().skip(start).take(limit).collect();
     let next = more
         .then(|| taken.last().map(|i| pagination::encode_cursor(id(i))))
         .flatten();
-    (taken, next)
+    Ok((taken, next))
 }
 
 // ---------------------------------------------------------------- routes
@@ -221,7 +232,7 @@ pub async fn list_routes(state: &AppState, q: &RouteQuery) -> AppResult<RoutePag
         .filter(|r| q.max_days.is_none_or(|d| r.route.days <= d))
         .filter(|r| words.iter().all(|w| r.text.contains(w.as_str())))
         .collect();
-    let (items, next_cursor) = page_of(matching, page, |r| r.route.id);
+    let (items, next_cursor) = page_of(matching, page, |r| r.route.id)?;
     Ok(RoutePage {
         items: items.iter().map(|r| summary(r)).collect(),
         next_cursor,
@@ -561,7 +572,7 @@ pub async fn list_events(state: &AppState, q: &EventQuery) -> AppResult<EventPag
                 .then(a.1.starts_at.cmp(&b.1.starts_at))
         });
     }
-    let (items, next_cursor) = page_of(matching, page, |(_, e)| e.id);
+    let (items, next_cursor) = page_of(matching, page, |(_, e)| e.id)?;
     Ok(EventPage {
         items: items
             .into_iter()
@@ -692,4 +703,31 @@ pub async fn update_event(
         .await?;
     state.tourism.events.invalidate(&()).await;
     Ok(event_view(&row, CoordSystem::Gcj02, None))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_follow_the_cursor_and_refuse_a_lost_one() {
+        let ids: Vec<Uuid> = (0..5).map(|_| Uuid::now_v7()).collect();
+        let first = Page {
+            limit: 2,
+            after: None,
+        };
+        let (a, next) = page_of(ids.clone(), first, |i| *i).unwrap();
+        assert_eq!(a, ids[..2]);
+        let after = pagination::decode_cursor(&next.unwrap());
+        let (b, next) = page_of(ids.clone(), Page { limit: 2, after }, |i| *i).unwrap();
+        assert_eq!(b, ids[2..4]);
+        let after = pagination::decode_cursor(&next.unwrap());
+        let (c, next) = page_of(ids.clone(), Page { limit: 2, after }, |i| *i).unwrap();
+        assert_eq!((c, next), (ids[4..].to_vec(), None));
+        let lost = Page {
+            limit: 2,
+            after: Some(Uuid::now_v7()),
+        };
+        assert!(page_of(ids, lost, |i| *i).is_err());
+    }
 }
