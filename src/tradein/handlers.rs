@@ -36,11 +36,13 @@ pub async fn quote(
     Ok(web::Json(service::quote(&state, &q).await?))
 }
 
-/// Lists a trade-in offer at one of the caller's shops.
+/// Lists a trade-in offer at one of the caller's shops. Send an
+/// `Idempotency-Key`: a retry does not list it twice.
 #[utoipa::path(
     tag = "trade-in",
     security(("bearer" = [])),
     request_body = NewOffer,
+    params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
     responses(
         (status = 201, body = OfferView),
         (status = 400, body = ErrorBody),
@@ -54,11 +56,14 @@ pub async fn quote(
 pub async fn create_offer(
     state: web::Data<AppState>,
     staff: MerchantUser,
+    req: HttpRequest,
     body: web::Json<NewOffer>,
 ) -> AppResult<HttpResponse> {
+    let key = idempotency::key_from(&req)?;
     let input = body.into_inner();
     input.validate()?;
-    Ok(HttpResponse::Created().json(offers::create(&state, &staff, input).await?))
+    let (status, body) = offers::create(&state, &staff, input, key).await?;
+    Ok(HttpResponse::build(status).json(body))
 }
 
 /// The caller's merchants' offers, including withdrawn and ended ones.

@@ -1,9 +1,14 @@
 //! Merchants' trade-in offers and the residents' search over them.
 
+use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
 use entity::{shop, trade_in_offer};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::dto::*;
@@ -12,6 +17,7 @@ use super::service::{group_of, rule_book, today};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::geo::{CoordSystem, LatLng};
+use crate::idempotency;
 use crate::pagination::{self, PageQuery};
 use crate::state::AppState;
 
@@ -65,7 +71,24 @@ fn view(
     }
 }
 
-pub async fn create(state: &AppState, staff: &Principal, input: NewOffer) -> AppResult<OfferView> {
+const OFFER_SCOPE: &str = "trade_in_offer";
+
+pub async fn create(
+    state: &AppState,
+    staff: &Principal,
+    input: NewOffer,
+    key: Option<String>,
+) -> AppResult<(StatusCode, Value)> {
+    let fingerprint = idempotency::fingerprint(&input);
+    let retry = idempotency::Retry {
+        user_id: staff.user_id,
+        scope: OFFER_SCOPE,
+        key: key.as_deref(),
+        request_hash: &fingerprint,
+    };
+    if let Some(answer) = retry.stored(&state.db).await? {
+        return Ok(answer);
+    }
     let shop = shop::Entity::find_by_id(input.shop_id)
         .one(&state.db)
         .await?
@@ -120,10 +143,14 @@ pub async fn create(state: &AppState, staff: &Principal, input: NewOffer) -> App
         created_at: now,
         updated_at: now,
     };
-    trade_in_offer::Entity::insert(offer.clone().into_active_model())
-        .exec_without_returning(&state.db)
+    let body = serde_json::to_value(view(&offer, &book, now, day, CoordSystem::Gcj02, None))
+        .map_err(AppError::internal)?;
+    let _turn = state.write_turn().await;
+    let txn = state.db.begin().await?;
+    trade_in_offer::Entity::insert(offer.into_active_model())
+        .exec_without_returning(&txn)
         .await?;
-    Ok(view(&offer, &book, now, day, CoordSystem::Gcj02, None))
+    idempotency::commit_answer(txn, &retry, (StatusCode::CREATED, body), now).await
 }
 
 pub async fn withdraw(state: &AppState, staff: &Principal, id: Uuid) -> AppResult<OfferView> {

@@ -623,6 +623,18 @@ async fn offers_are_listed_by_their_merchant_and_found_by_category_district_and_
     assert_eq!(created.body["net_price_fen"], 259_900 - 51_980 - 10_000);
     let offer_id = created.body["id"].as_str().unwrap().to_owned();
 
+    // A retry with the key lists it once.
+    let path = "/api/v1/merchant/trade-in-offers";
+    let first = post_with_key(&app, path, &merchant, "offer-1", &offer).await;
+    let again = post_with_key(&app, path, &merchant, "offer-1", &offer).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    assert_eq!(first.body["id"], again.body["id"]);
+    let first_id = first.body["id"].as_str().unwrap().to_owned();
+    let res = app
+        .delete(&format!("{path}/{first_id}"), Some(&merchant))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+
     app.post(
         "/api/v1/merchant/trade-in-offers",
         Some(&merchant_b),
