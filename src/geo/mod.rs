@@ -43,6 +43,27 @@ pub fn in_chongqing(p: LatLng) -> bool {
         && (CHONGQING_LNG.0..=CHONGQING_LNG.1).contains(&p.lng)
 }
 
+/// An optional point given as two optional query fields, in stored
+/// coordinates: both or neither, and a real latitude and longitude.
+pub fn optional_point(
+    lat: Option<f64>,
+    lng: Option<f64>,
+    coord: CoordSystem,
+) -> Result<Option<LatLng>, &'static str> {
+    match (lat, lng) {
+        (None, None) => Ok(None),
+        (Some(lat), Some(lng)) => {
+            let p = LatLng::new(lat, lng);
+            if p.is_valid() {
+                Ok(Some(coord.to_stored(p)))
+            } else {
+                Err("lat/lng 无效")
+            }
+        }
+        _ => Err("lat 与 lng 须同时提供"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -61,5 +82,16 @@ mod tests {
     fn the_bounding_box_holds_the_city_and_not_chengdu() {
         assert!(in_chongqing(LatLng::new(29.5575, 106.5770)));
         assert!(!in_chongqing(LatLng::new(30.657, 104.066)));
+    }
+
+    #[test]
+    fn optional_points_need_both_halves_and_real_values() {
+        assert_eq!(optional_point(None, None, CoordSystem::Gcj02), Ok(None));
+        assert_eq!(
+            optional_point(Some(29.5), Some(106.5), CoordSystem::Gcj02),
+            Ok(Some(LatLng::new(29.5, 106.5)))
+        );
+        assert!(optional_point(Some(29.5), None, CoordSystem::Gcj02).is_err());
+        assert!(optional_point(Some(95.0), Some(106.5), CoordSystem::Gcj02).is_err());
     }
 }

@@ -530,17 +530,8 @@ pub async fn list_events(state: &AppState, q: &EventQuery) -> AppResult<EventPag
     {
         return Err(AppError::invalid_field("category", "unknown_category"));
     }
-    let center = match (q.lat, q.lng) {
-        (Some(lat), Some(lng)) => {
-            let p = q.coord.to_stored(LatLng::new(lat, lng));
-            if !p.is_valid() {
-                return Err(AppError::bad_request("lat/lng 无效"));
-            }
-            Some(p)
-        }
-        (None, None) => None,
-        _ => return Err(AppError::bad_request("lat 与 lng 须同时提供")),
-    };
+    let center =
+        crate::geo::optional_point(q.lat, q.lng, q.coord).map_err(AppError::bad_request)?;
     let radius = f64::from(
         q.radius_m
             .unwrap_or(DEFAULT_EVENT_RADIUS_M)
@@ -665,11 +656,9 @@ pub async fn update_event(
         .one(&state.db)
         .await?
         .ok_or_else(|| AppError::not_found("活动不存在"))?;
-    let position = match (changes.lat, changes.lng) {
-        (Some(lat), Some(lng)) => changes.coord.to_stored(LatLng::new(lat, lng)),
-        (None, None) => LatLng::new(current.lat, current.lng),
-        _ => return Err(AppError::bad_request("lat 与 lng 须同时提供")),
-    };
+    let position = crate::geo::optional_point(changes.lat, changes.lng, changes.coord)
+        .map_err(AppError::bad_request)?
+        .unwrap_or(LatLng::new(current.lat, current.lng));
     let free = changes.free.unwrap_or(current.free);
     let price_fen = match changes.price_fen {
         Some(p) => Some(p),

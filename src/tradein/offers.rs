@@ -218,17 +218,8 @@ pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<OfferPage> {
     if let Some(district) = &q.district_code {
         query = query.filter(C::DistrictCode.eq(district.as_str()));
     }
-    let center = match (q.lat, q.lng) {
-        (Some(lat), Some(lng)) => {
-            let p = q.coord.to_stored(LatLng::new(lat, lng));
-            if !p.is_valid() {
-                return Err(AppError::bad_request("lat/lng 无效"));
-            }
-            Some(p)
-        }
-        (None, None) => None,
-        _ => return Err(AppError::bad_request("lat 与 lng 须同时提供")),
-    };
+    let center =
+        crate::geo::optional_point(q.lat, q.lng, q.coord).map_err(AppError::bad_request)?;
     let book = rule_book(state).await?;
     let day = today(state);
     // Offers of shops that have closed since are left out.
