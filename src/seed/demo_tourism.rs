@@ -133,16 +133,8 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             })
             .collect();
         let distance = r.distance_m.unwrap_or_else(|| {
-            let legs: f64 = stops
-                .windows(2)
-                .map(|w| {
-                    crate::geo::haversine_m(
-                        LatLng::new(w[0].lat, w[0].lng),
-                        LatLng::new(w[1].lat, w[1].lng),
-                    )
-                })
-                .sum();
-            legs.round() as i32
+            let points: Vec<LatLng> = stops.iter().map(|s| LatLng::new(s.lat, s.lng)).collect();
+            crate::tourism::rules::path_length_m(&points).round() as i32
         });
         let inserted = tourism_route::Entity::insert(tourism_route::ActiveModel {
             id: Set(r.id),

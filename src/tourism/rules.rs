@@ -138,9 +138,15 @@ pub fn check_route(route: &RouteShape<'_>) -> FieldErrors {
 
 /// Straight-line length of the route through its stops, in metres.
 pub fn straight_line_m(stops: &[StopShape]) -> f64 {
-    stops
+    let points: Vec<LatLng> = stops.iter().map(|s| s.position).collect();
+    path_length_m(&points)
+}
+
+/// Length of a path through `points` in order, in metres.
+pub fn path_length_m(points: &[LatLng]) -> f64 {
+    points
         .windows(2)
-        .map(|w| geo::haversine_m(w[0].position, w[1].position))
+        .map(|w| geo::haversine_m(w[0], w[1]))
         .sum()
 }
 

@@ -134,12 +134,6 @@ pub struct OfferQuery {
     pub cursor: Option<String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct OfferPage {
-    pub items: Vec<OfferView>,
-    pub next_cursor: Option<String>,
-}
-
 #[derive(Debug, Clone, Serialize, Deserialize, Validate, ToSchema)]
 pub struct NewApplication {
     pub category: String,

@@ -102,13 +102,13 @@ pub async fn withdraw_offer(
 #[utoipa::path(
     tag = "trade-in",
     params(OfferQuery),
-    responses((status = 200, body = OfferPage), (status = 400, body = ErrorBody))
+    responses((status = 200, body = Paginated<OfferView>), (status = 400, body = ErrorBody))
 )]
 #[get("/trade-in-offers")]
 pub async fn search_offers(
     state: web::Data<AppState>,
     q: web::Query<OfferQuery>,
-) -> AppResult<web::Json<OfferPage>> {
+) -> AppResult<web::Json<Paginated<OfferView>>> {
     Ok(web::Json(offers::search(&state, &q).await?))
 }
 

@@ -18,7 +18,7 @@ use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::geo::{CoordSystem, LatLng};
 use crate::idempotency;
-use crate::pagination::{self, PageQuery};
+use crate::pagination::{PageQuery, Paginated};
 use crate::state::AppState;
 
 pub const ACTIVE: &str = "active";
@@ -200,7 +200,7 @@ pub async fn of_merchant(state: &AppState, staff: &Principal) -> AppResult<Vec<O
 
 /// Offers running now at open shops: nearest first around a point (within a
 /// radius), else newest first with a cursor.
-pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<OfferPage> {
+pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<Paginated<OfferView>> {
     use trade_in_offer::Column as C;
     let page = PageQuery {
         limit: q.limit,
@@ -223,7 +223,7 @@ pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<OfferPage> {
     let book = rule_book(state).await?;
     let day = today(state);
     // Offers of shops that have closed since are left out.
-    let open = |o: &trade_in_offer::Model| state.places.read_index().get(&o.shop_id).is_some();
+    let open = |shop_id: Uuid| state.places.read_index().get(&shop_id).is_some();
 
     let Some(center) = center else {
         query = query.order_by_desc(C::Id).limit(page.limit + 1);
@@ -231,19 +231,14 @@ pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<OfferPage> {
             query = query.filter(C::Id.lt(after));
         }
         let rows = query.all(&state.db).await?;
-        let more = rows.len() as u64 > page.limit;
-        let rows: Vec<_> = rows.into_iter().take(page.limit as usize).collect();
-        let next_cursor = more
-            .then(|| rows.last().map(|o| pagination::encode_cursor(o.id)))
-            .flatten();
-        return Ok(OfferPage {
-            items: rows
-                .iter()
-                .filter(|o| open(o))
-                .map(|o| view(o, &book, now, day, q.coord, None))
-                .collect(),
-            next_cursor,
-        });
+        let mut listed = Paginated::from_rows(
+            rows,
+            page,
+            |o| o.id,
+            |o| view(&o, &book, now, day, q.coord, None),
+        );
+        listed.items.retain(|o| open(o.shop_id));
+        return Ok(listed);
     };
     if page.after.is_some() {
         return Err(AppError::bad_request(
@@ -265,7 +260,7 @@ pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<OfferPage> {
         .await?;
     let mut hits: Vec<(f64, trade_in_offer::Model)> = rows
         .into_iter()
-        .filter(|o| open(o))
+        .filter(|o| open(o.shop_id))
         .map(|o| {
             (
                 crate::geo::haversine_m(center, LatLng::new(o.lat, o.lng)),
@@ -276,7 +271,7 @@ pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<OfferPage> {
         .collect();
     hits.sort_by(|a, b| a.0.total_cmp(&b.0).then(a.1.id.cmp(&b.1.id)));
     hits.truncate(page.limit as usize);
-    Ok(OfferPage {
+    Ok(Paginated {
         items: hits
             .iter()
             .map(|(d, o)| view(o, &book, now, day, q.coord, Some(*d)))

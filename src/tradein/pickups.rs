@@ -299,13 +299,18 @@ pub async fn mine(
         rows,
         page,
         |p| p.id,
-        |p| {
-            let s = defined
-                .iter()
-                .find(|s| s.district_code == p.district_code && s.slot == p.slot);
-            view(&p, s)
-        },
+        |p| view(&p, slot_of(&defined, &p)),
     ))
+}
+
+/// The slot a pickup was booked in, among all slots defined.
+fn slot_of<'a>(
+    defined: &'a [recycling_slot::Model],
+    p: &recycling_pickup::Model,
+) -> Option<&'a recycling_slot::Model> {
+    defined
+        .iter()
+        .find(|s| s.district_code == p.district_code && s.slot == p.slot)
 }
 
 async fn find(state: &AppState, id: Uuid) -> AppResult<recycling_pickup::Model> {
@@ -486,15 +491,7 @@ pub async fn round(
     }
     let rows = query.limit(1_000).all(&state.db).await?;
     let defined = recycling_slot::Entity::find().all(&state.db).await?;
-    Ok(rows
-        .iter()
-        .map(|p| {
-            let s = defined
-                .iter()
-                .find(|s| s.district_code == p.district_code && s.slot == p.slot);
-            view(p, s)
-        })
-        .collect())
+    Ok(rows.iter().map(|p| view(p, slot_of(&defined, p))).collect())
 }
 
 pub async fn set_capacity(state: &AppState, input: SlotCapacity) -> AppResult<Vec<SlotView>> {

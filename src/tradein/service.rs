@@ -258,24 +258,27 @@ async fn holder_conflict(
     let found = |hit: &dyn Fn(&trade_in_application::Model) -> bool| rows.iter().any(hit);
     Ok(
         if found(&|r| r.merchant_id == merchant_id && r.invoice_no == invoice_no) {
-            Some(AppError::conflict(
-                INVOICE_USED,
-                "该商户的这张发票已申请过补贴",
-            ))
+            Some(invoice_used())
         } else if found(&|r| r.serial_no == serial_no) {
-            Some(AppError::conflict(
-                SERIAL_USED,
-                "该产品序列号（IMEI）已申请过补贴",
-            ))
+            Some(serial_used())
         } else if pickup_id.is_some() && found(&|r| r.recycling_pickup_id == pickup_id) {
-            Some(AppError::conflict(
-                PICKUP_LINKED,
-                "该回收预约已用于另一份申请",
-            ))
+            Some(pickup_linked())
         } else {
             None
         },
     )
+}
+
+fn invoice_used() -> AppError {
+    AppError::conflict(INVOICE_USED, "该商户的这张发票已申请过补贴")
+}
+
+fn serial_used() -> AppError {
+    AppError::conflict(SERIAL_USED, "该产品序列号（IMEI）已申请过补贴")
+}
+
+fn pickup_linked() -> AppError {
+    AppError::conflict(PICKUP_LINKED, "该回收预约已用于另一份申请")
 }
 
 async fn used_slots(
@@ -461,11 +464,11 @@ pub async fn apply(
                 continue;
             }
             let conflict = if is_unique_violation(&e, "invoice_no") {
-                AppError::conflict(INVOICE_USED, "该商户的这张发票已申请过补贴")
+                invoice_used()
             } else if is_unique_violation(&e, "serial_no") {
-                AppError::conflict(SERIAL_USED, "该产品序列号（IMEI）已申请过补贴")
+                serial_used()
             } else if is_unique_violation(&e, "recycling_pickup_id") {
-                AppError::conflict(PICKUP_LINKED, "该回收预约已用于另一份申请")
+                pickup_linked()
             } else {
                 return Err(e.into());
             };
