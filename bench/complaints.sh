@@ -22,8 +22,9 @@ PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 BASE="http://127.0.0.1:$PORT"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
-BIN=target/release/yuhui
+# YUHUI_BIN=path runs an already built binary (say, last release, to compare).
+if [ -z "${YUHUI_BIN:-}" ]; then cargo build --release --quiet; fi
+BIN="${YUHUI_BIN:-target/release/yuhui}"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -20,8 +20,9 @@ PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 DB_URL="$PG/yuhui_bench?sslmode=disable"
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
-BIN=target/release/yuhui
+# YUHUI_BIN=path runs an already built binary (say, last release, to compare).
+if [ -z "${YUHUI_BIN:-}" ]; then cargo build --release --quiet; fi
+BIN="${YUHUI_BIN:-target/release/yuhui}"
 
 if [ -z "${SKIP_SEED:-}" ]; then
   psql "$PG/postgres" -qc "DROP DATABASE IF EXISTS yuhui_bench WITH (FORCE)" -c "CREATE DATABASE yuhui_bench" >/dev/null

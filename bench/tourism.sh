@@ -18,8 +18,9 @@ WORKERS="${WORKERS:-2}"
 DIR=$(mktemp -d)
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
-BIN=target/release/yuhui
+# YUHUI_BIN=path runs an already built binary (say, last release, to compare).
+if [ -z "${YUHUI_BIN:-}" ]; then cargo build --release --quiet; fi
+BIN="${YUHUI_BIN:-target/release/yuhui}"
 
 DATABASE_URL="sqlite://$DIR/yuhui.db?mode=rwc" YUHUI_BIND="127.0.0.1:$PORT" YUHUI_WORKERS="$WORKERS" \
   YUHUI_LOG_FORMAT=json RUST_LOG=warn "$BIN" >"$DIR/server.log" 2>&1 &

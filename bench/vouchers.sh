@@ -30,8 +30,9 @@ BASE="http://127.0.0.1:$PORT"
 SHOP=e2cbd95d-5682-5c7b-8eae-8e4bbc326514
 
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
-BIN=target/release/yuhui
+# YUHUI_BIN=path runs an already built binary (say, last release, to compare).
+if [ -z "${YUHUI_BIN:-}" ]; then cargo build --release --quiet; fi
+BIN="${YUHUI_BIN:-target/release/yuhui}"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
 
 use crate::config::Config;
 
@@ -57,11 +57,31 @@ async fn connect_pool(config: &Config, size: u32) -> Result<DatabaseConnection, 
     Database::connect(options).await
 }
 
+/// SQLite has one writer at a time; writers that find it busy sleep and
+/// retry in growing steps. Queuing them here instead keeps a burst of
+/// writes moving in order. Open on PostgreSQL, which has row locks.
+#[derive(Clone, Default)]
+pub struct WriteGate(Option<std::sync::Arc<tokio::sync::Mutex<()>>>);
+
+impl WriteGate {
+    pub fn for_backend(backend: DatabaseBackend) -> Self {
+        Self((backend == DatabaseBackend::Sqlite).then(Default::default))
+    }
+
+    /// Hold the answer for the length of a write transaction.
+    pub async fn turn(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match &self.0 {
+            Some(gate) => Some(gate.lock().await),
+            None => None,
+        }
+    }
+}
+
 pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await?;
     // SQLite gathers planner statistics only when asked; this is cheap when
     // nothing changed and keeps index choices right as tables grow.
-    if db.get_database_backend() == sea_orm::DatabaseBackend::Sqlite {
+    if db.get_database_backend() == DatabaseBackend::Sqlite {
         use sea_orm::ConnectionTrait;
         db.execute_unprepared("PRAGMA optimize=0x10002").await?;
     }

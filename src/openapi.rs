@@ -1,5 +1,5 @@
 //! The OpenAPI document: the base here, every path collected from the
-//! handlers registered in `startup::routes`.
+//! handlers registered in `routes::routes`.
 
 use utoipa::openapi::OpenApi as OpenApiDoc;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -59,7 +59,7 @@ pub fn document() -> OpenApiDoc {
     let (_, doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
-        .configure(crate::startup::routes)
+        .configure(crate::routes::routes)
         .split_for_parts();
     doc
 }

@@ -1,6 +1,8 @@
-//! `?limit=&cursor=` lists. Ids are UUIDv7, so they sort by creation time and
-//! an opaque cursor holding the last id gives stable pages without gaps or
-//! repeats while rows are added.
+//! `?limit=&cursor=` lists, with one cursor format for every list: the last
+//! item's sort key and id, `key|id` in URL-safe base64, opaque to clients.
+//! Ids are UUIDv7, so they sort by creation time: a list in id order leaves
+//! the key empty, and a list in another order (distance, deadline) breaks
+//! ties by id, so pages have no gaps or repeats while rows are added.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -76,13 +78,39 @@ impl<T: ToSchema> Paginated<T> {
     }
 }
 
+/// The cursor after `id` in a list ordered by id.
 pub fn encode_cursor(id: Uuid) -> String {
-    URL_SAFE_NO_PAD.encode(id.as_bytes())
+    encode_keyed_cursor("", id)
 }
 
 pub fn decode_cursor(cursor: &str) -> Option<Uuid> {
-    let bytes = URL_SAFE_NO_PAD.decode(cursor).ok()?;
-    Uuid::from_slice(&bytes).ok()
+    match decode_keyed_cursor::<String>(cursor)? {
+        (key, id) if key.is_empty() => Some(id),
+        _ => None,
+    }
+}
+
+/// The cursor after the item with this sort key and id.
+pub fn encode_keyed_cursor(key: impl std::fmt::Display, id: Uuid) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{key}|{id}"))
+}
+
+pub fn decode_keyed_cursor<K: std::str::FromStr>(cursor: &str) -> Option<(K, Uuid)> {
+    let text = String::from_utf8(URL_SAFE_NO_PAD.decode(cursor).ok()?).ok()?;
+    let (key, id) = text.rsplit_once('|')?;
+    Some((key.parse().ok()?, id.parse().ok()?))
+}
+
+/// The cursor of a query that takes one, as a 400 when it is not ours.
+pub fn keyed_cursor<K: std::str::FromStr>(
+    cursor: Option<&str>,
+) -> Result<Option<(K, Uuid)>, AppError> {
+    match cursor {
+        None | Some("") => Ok(None),
+        Some(c) => decode_keyed_cursor(c)
+            .map(Some)
+            .ok_or_else(|| AppError::bad_request("cursor 无效")),
+    }
 }
 
 #[cfg(test)]
@@ -95,6 +123,27 @@ mod tests {
         assert_eq!(decode_cursor(&encode_cursor(id)), Some(id));
         assert_eq!(decode_cursor("not a cursor!"), None);
         assert_eq!(decode_cursor("AAAA"), None);
+    }
+
+    #[test]
+    fn keyed_cursors_round_trip_and_do_not_pass_for_each_other() {
+        let id = Uuid::now_v7();
+        let due: chrono::NaiveDate = "2026-12-01".parse().unwrap();
+        let cursor = encode_keyed_cursor(due, id);
+        assert_eq!(decode_keyed_cursor(&cursor), Some((due, id)));
+        assert_eq!(decode_keyed_cursor::<u64>(&cursor), None);
+        assert_eq!(
+            decode_cursor(&cursor),
+            None,
+            "a keyed cursor is not an id cursor"
+        );
+        assert_eq!(
+            decode_keyed_cursor(&encode_keyed_cursor(123_456u64, id)),
+            Some((123_456u64, id))
+        );
+        assert_eq!(decode_keyed_cursor::<u64>(&encode_cursor(id)), None);
+        assert_eq!(keyed_cursor::<u64>(None).unwrap(), None);
+        assert!(keyed_cursor::<u64>(Some("garbage")).is_err());
     }
 
     #[test]

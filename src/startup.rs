@@ -2,7 +2,7 @@
 //! `main`, the tests and the OpenAPI export all go through here.
 
 use std::net::TcpListener;
-use std::sync::RwLock;
+use std::sync::Arc;
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{Server, ServiceFactory, ServiceRequest, ServiceResponse};
@@ -10,17 +10,19 @@ use actix_web::error::{JsonPayloadError, PathError, QueryPayloadError};
 use actix_web::http::StatusCode;
 use actix_web::middleware::from_fn;
 use actix_web::{App, HttpRequest, HttpServer, web};
-use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_actix_web::{AppExt, scope};
+use utoipa_actix_web::AppExt;
 use utoipa_swagger_ui::SwaggerUi;
 
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::domains::Domains;
 use crate::error::{AppError, codes};
-use crate::places::PlacesState;
-use crate::places::categories::CategoryRegistry;
-use crate::state::AppState;
-use crate::{auth, db, districts, merchants, openapi, ops, places, seed, telemetry};
+use crate::metrics::Metrics;
+use crate::places::Places;
+use crate::state::{AppState, Core};
+use crate::wechat::WechatClient;
+use crate::workers::{Jobs, Workers};
+use crate::{db, openapi, seed, telemetry};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -40,7 +42,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
-    state: web::Data<AppState>,
+    domains: Domains,
+    workers: Workers,
 }
 
 impl Application {
@@ -54,50 +57,51 @@ impl Application {
         if config.seed_on_empty && seed::load_if_empty(&db, clock.now()).await? {
             tracing::info!("loaded seed data into an empty database");
         }
-        let categories = CategoryRegistry::load(&db).await?;
-        let index = places::sync::load(&db, &categories).await?;
-        let places_state = PlacesState {
-            index: RwLock::new(index),
-            categories,
-            walking: config.walking,
-            circle: places::circle::Thresholds {
-                enhanced_min_quality: config.circle_enhanced_min_quality,
-                premium_min_quality: config.circle_premium_min_quality,
-            },
+        let app = AppState {
+            wechat: WechatClient::new(&config.wechat)?,
+            metrics: Arc::new(Metrics::default()),
+            config: Arc::new(config),
+            db,
+            clock,
         };
-        let bind = config.bind.clone();
-        let workers = config.workers;
-        let writers = db::connect_writers(&config).await?;
-        let state = web::Data::new(AppState::new(config, db, writers, clock, places_state)?);
-        places::sync::spawn_poller(state.clone());
-        crate::notify::spawn_worker(state.clone());
-        crate::vouchers::service::spawn_expiry(state.clone(), state.config.voucher_expiry_interval);
-        let listener = TcpListener::bind(&bind).map_err(|source| StartupError::Bind {
-            bind: bind.clone(),
+        let core = Core::new(app.db.clone(), app.clock.clone()).with_metrics(app.metrics.clone());
+        let places = Places::load(core, &app.config).await?;
+        let writers_db = db::connect_writers(&app.config).await?;
+        let config = app.config.clone();
+        let (domains, queues) = Domains::build(app, places);
+        let jobs = Jobs::new(&config, &domains);
+        let workers = Workers::start(writers_db, queues, &domains, jobs);
+
+        let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
+            bind: config.bind.clone(),
             source,
         })?;
         let port = listener
             .local_addr()
             .map_err(|source| StartupError::Bind {
-                bind: bind.clone(),
+                bind: config.bind.clone(),
                 source,
             })?
             .port();
         let document = openapi::document();
-        let app_state = state.clone();
-        let mut server =
-            HttpServer::new(move || app(app_state.clone(), document.clone())).shutdown_timeout(10);
-        if let Some(n) = workers {
+        let served = domains.clone();
+        let mut server = HttpServer::new(move || build_app(served.clone(), document.clone()))
+            .shutdown_timeout(10);
+        if let Some(n) = config.workers {
             server = server.workers(n.max(1));
         }
         let server = server
             .listen(listener)
-            .map_err(|source| StartupError::Bind { bind, source })?
+            .map_err(|source| StartupError::Bind {
+                bind: config.bind.clone(),
+                source,
+            })?
             .run();
         Ok(Self {
             port,
             server,
-            state,
+            domains,
+            workers,
         })
     }
 
@@ -110,38 +114,27 @@ impl Application {
         self.server.handle()
     }
 
-    pub fn state(&self) -> web::Data<AppState> {
-        self.state.clone()
+    pub fn domains(&self) -> &Domains {
+        &self.domains
     }
 
-    /// Serves until SIGINT/SIGTERM, then finishes in-flight requests.
+    /// The periodic jobs, for tests that run a round instead of waiting.
+    pub fn jobs(&self) -> Arc<Jobs> {
+        self.workers.jobs.clone()
+    }
+
+    /// Serves until SIGINT/SIGTERM or a stop through the handle: the server
+    /// finishes the requests it took, then the background workers stop in
+    /// order (see `workers`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let served = self.server.await;
+        self.workers.stop().await;
+        served
     }
 }
 
-/// Every documented route. Adding a handler here puts it in the OpenAPI
-/// document too; a handler that is not `#[utoipa::path]`-annotated does not
-/// compile here.
-pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.configure(ops::routes).service(
-        // Routes are tried in order and each with a path parameter is a
-        // regex, so the flash-sale claim path goes first.
-        scope::scope("/api/v1")
-            .configure(crate::vouchers::routes::routes)
-            .configure(auth::routes::routes)
-            .configure(districts::routes::routes)
-            .configure(merchants::routes::routes)
-            .configure(places::routes::routes)
-            .configure(crate::complaints::routes::routes)
-            .configure(crate::tradein::routes::routes)
-            .configure(crate::tourism::routes::routes)
-            .configure(crate::calendar::routes::routes),
-    );
-}
-
-pub fn app(
-    state: web::Data<AppState>,
+pub fn build_app(
+    domains: Domains,
     document: utoipa::openapi::OpenApi,
 ) -> App<
     impl ServiceFactory<
@@ -152,10 +145,10 @@ pub fn app(
         InitError = (),
     >,
 > {
-    let json_limit = state.config.json_limit_bytes;
+    let json_limit = domains.app.config.json_limit_bytes;
     App::new()
         .wrap(from_fn(telemetry::observe))
-        .app_data(state)
+        .configure(move |cfg| domains.register(cfg))
         .app_data(
             web::JsonConfig::default()
                 .limit(json_limit)
@@ -167,7 +160,7 @@ pub fn app(
         .app_data(web::PathConfig::default().error_handler(path_error))
         .app_data(web::QueryConfig::default().error_handler(query_error))
         .into_utoipa_app()
-        .configure(routes)
+        .configure(crate::routes::routes)
         .into_app()
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document))

@@ -12,9 +12,8 @@ use futures_util::future::LocalBoxFuture;
 
 use super::jwt::TokenError;
 use super::principal::{Principal, Role};
-use super::service;
+use super::service::{self, Identity};
 use crate::error::AppError;
-use crate::state::AppState;
 
 /// Any logged-in user.
 pub struct AuthUser(pub Arc<Principal>);
@@ -40,19 +39,20 @@ impl FromRequest for AuthUser {
     type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let identity = req.app_data::<web::Data<Identity>>().cloned();
         let token = bearer_token(req);
         Box::pin(async move {
-            let state = state.ok_or_else(|| AppError::internal("application state is missing"))?;
+            let identity =
+                identity.ok_or_else(|| AppError::internal("identity state is missing"))?;
             let token = token.ok_or_else(|| AppError::unauthorized("缺少登录凭证"))?;
-            let claims = state
+            let claims = identity
                 .tokens
-                .verify(&token, state.clock.now())
+                .verify(&token, identity.clock.now())
                 .map_err(|e| match e {
                     TokenError::Expired => AppError::unauthorized("登录已过期，请重新登录"),
                     _ => AppError::unauthorized("登录凭证无效"),
                 })?;
-            let principal = service::principal(&state, claims.sub)
+            let principal = service::principal(&identity, claims.sub)
                 .await?
                 .ok_or_else(|| AppError::unauthorized("用户不存在"))?;
             Ok(AuthUser(principal))

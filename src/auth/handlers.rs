@@ -6,15 +6,15 @@ use super::dto::{
     DevLoginRequest, LoginResponse, MeView, PhoneBindRequest, SetRolesRequest, WechatLoginRequest,
 };
 use super::extract::{AdminUser, AuthUser};
-use super::service;
+use super::service::{self, Identity};
 use crate::error::{AppError, AppResult, ErrorBody, codes};
 use crate::rate_limit::client_ip;
 use crate::state::AppState;
 use crate::validation::is_mainland_mobile;
 
-async fn limit_logins(state: &AppState, req: &HttpRequest) -> AppResult<()> {
-    let ip = client_ip(req, state.config.trust_forwarded_for);
-    state.login_limiter.hit(&ip).await
+async fn limit_logins(identity: &Identity, req: &HttpRequest) -> AppResult<()> {
+    let ip = client_ip(req, identity.settings.trust_forwarded_for);
+    identity.login_limiter.hit(&ip).await
 }
 
 /// Logs in with a `wx.login` code, creating the user on first login.
@@ -35,14 +35,15 @@ async fn limit_logins(state: &AppState, req: &HttpRequest) -> AppResult<()> {
 #[post("/auth/wechat/login")]
 pub async fn wechat_login(
     state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     req: HttpRequest,
     body: web::Json<WechatLoginRequest>,
 ) -> AppResult<web::Json<LoginResponse>> {
-    limit_logins(&state, &req).await?;
+    limit_logins(&identity, &req).await?;
     body.validate()?;
     let session = state.wechat.code_to_session(&body.code).await?;
     Ok(web::Json(
-        service::login(&state, &session.openid, session.unionid).await?,
+        service::login(&identity, &session.openid, session.unionid).await?,
     ))
 }
 
@@ -60,16 +61,18 @@ pub async fn wechat_login(
 )]
 #[post("/auth/dev/login")]
 pub async fn dev_login(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     req: HttpRequest,
     body: web::Json<DevLoginRequest>,
 ) -> AppResult<web::Json<LoginResponse>> {
-    if !state.config.dev_login {
+    if !identity.settings.dev_login {
         return Err(AppError::not_found("请求的资源不存在"));
     }
-    limit_logins(&state, &req).await?;
+    limit_logins(&identity, &req).await?;
     body.validate()?;
-    Ok(web::Json(service::login(&state, &body.openid, None).await?))
+    Ok(web::Json(
+        service::login(&identity, &body.openid, None).await?,
+    ))
 }
 
 /// The caller's profile, roles, merchants and handler districts.
@@ -79,8 +82,8 @@ pub async fn dev_login(
     responses((status = 200, body = MeView), (status = 401, body = ErrorBody))
 )]
 #[get("/me")]
-pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Json<MeView>> {
-    Ok(web::Json(service::me(&state, user.user_id).await?))
+pub async fn me(identity: web::Data<Identity>, user: AuthUser) -> AppResult<web::Json<MeView>> {
+    Ok(web::Json(service::me(&identity, user.user_id).await?))
 }
 
 /// Binds the phone number WeChat vouches for (`getPhoneNumber` button code).
@@ -100,6 +103,7 @@ pub async fn me(state: web::Data<AppState>, user: AuthUser) -> AppResult<web::Js
 #[post("/me/phone")]
 pub async fn bind_phone(
     state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     user: AuthUser,
     body: web::Json<PhoneBindRequest>,
 ) -> AppResult<web::Json<MeView>> {
@@ -121,7 +125,7 @@ pub async fn bind_phone(
         return Err(AppError::invalid_field("code", "not_a_mainland_mobile"));
     }
     Ok(web::Json(
-        service::bind_phone(&state, user.user_id, info.pure_phone_number).await?,
+        service::bind_phone(&identity, user.user_id, info.pure_phone_number).await?,
     ))
 }
 
@@ -142,14 +146,14 @@ pub async fn bind_phone(
 )]
 #[put("/admin/users/{id}/roles")]
 pub async fn set_roles(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     admin: AdminUser,
     id: web::Path<Uuid>,
     body: web::Json<SetRolesRequest>,
 ) -> AppResult<web::Json<MeView>> {
     body.validate()?;
     let view = service::set_roles(
-        &state,
+        &identity,
         admin.user_id,
         id.into_inner(),
         &body.roles,

@@ -9,13 +9,76 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::{LoginResponse, MeView};
+use super::jwt::TokenKeys;
 use super::principal::{Principal, Role};
 use crate::districts;
 use crate::error::{AppError, AppResult, FieldErrors};
 use crate::merchants::MerchantStatus;
-use crate::state::AppState;
+use crate::rate_limit::RateLimiter;
+use crate::state::Core;
 
 const DEFAULT_NICKNAME: &str = "渝惠用户";
+
+/// How long a caller's roles may be served from memory before re-reading.
+const PRINCIPAL_TTL: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// What identity needs besides the database: its settings.
+#[derive(Clone, Debug)]
+pub struct IdentitySettings {
+    pub token_ttl: std::time::Duration,
+    pub dev_login: bool,
+    pub trust_forwarded_for: bool,
+}
+
+impl IdentitySettings {
+    pub fn from_config(config: &crate::config::Config) -> Self {
+        Self {
+            token_ttl: config.token_ttl,
+            dev_login: config.dev_login,
+            trust_forwarded_for: config.trust_forwarded_for,
+        }
+    }
+}
+
+/// The identity domain of one instance: token keys, the callers' roles
+/// held for a few seconds, and the login limit.
+pub struct Identity {
+    pub core: Core,
+    pub tokens: TokenKeys,
+    pub principals: moka::future::Cache<Uuid, Arc<Principal>>,
+    pub login_limiter: RateLimiter,
+    pub settings: IdentitySettings,
+}
+
+impl std::ops::Deref for Identity {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl Identity {
+    pub fn new(core: Core, config: &crate::config::Config) -> Self {
+        Self {
+            core,
+            tokens: TokenKeys::new(config.jwt_secret.expose()),
+            principals: moka::future::Cache::builder()
+                .max_capacity(100_000)
+                .time_to_live(PRINCIPAL_TTL)
+                .build(),
+            login_limiter: RateLimiter::new(
+                config.login_rate_per_minute,
+                std::time::Duration::from_secs(60),
+            ),
+            settings: IdentitySettings::from_config(config),
+        }
+    }
+
+    /// Drops this instance's copy of a user's roles after they changed.
+    pub async fn forget_roles(&self, user_id: Uuid) {
+        self.principals.invalidate(&user_id).await;
+    }
+}
 
 /// Finds the user with this openid, creating them on first login. Safe when
 /// two logins of a new user race: the unique openid decides.
@@ -118,15 +181,15 @@ pub async fn load_principal(
 /// The caller's principal, from a short-lived per-instance cache. Role
 /// changes made on this instance invalidate it at once; other instances see
 /// them within the cache TTL.
-pub async fn principal(state: &AppState, user_id: Uuid) -> AppResult<Option<Arc<Principal>>> {
-    if let Some(p) = state.principals.get(&user_id).await {
-        state.metrics.cache_lookup("principal", true);
+pub async fn principal(id: &Identity, user_id: Uuid) -> AppResult<Option<Arc<Principal>>> {
+    if let Some(p) = id.principals.get(&user_id).await {
+        id.metrics.cache_lookup("principal", true);
         return Ok(Some(p));
     }
-    state.metrics.cache_lookup("principal", false);
+    id.metrics.cache_lookup("principal", false);
     // Concurrent first requests of one user share one load.
-    let db = state.db.clone();
-    let loaded = state
+    let db = id.db.clone();
+    let loaded = id
         .principals
         .try_get_with(user_id, async move {
             match load_principal(&db, user_id).await {
@@ -145,43 +208,43 @@ pub async fn principal(state: &AppState, user_id: Uuid) -> AppResult<Option<Arc<
     }
 }
 
-pub async fn me(state: &AppState, user_id: Uuid) -> AppResult<MeView> {
+pub async fn me(id: &Identity, user_id: Uuid) -> AppResult<MeView> {
     let user = user::Entity::find_by_id(user_id)
-        .one(&state.db)
+        .one(&id.db)
         .await?
         .ok_or_else(|| AppError::not_found("用户不存在"))?;
-    let principal = principal(state, user_id)
+    let principal = principal(id, user_id)
         .await?
         .ok_or_else(|| AppError::not_found("用户不存在"))?;
     Ok(MeView::new(&user, &principal))
 }
 
 pub async fn login(
-    state: &AppState,
+    id: &Identity,
     openid: &str,
     unionid: Option<String>,
 ) -> AppResult<LoginResponse> {
-    let now = state.clock.now();
-    let user = find_or_create_user(&state.db, openid, unionid, now).await?;
-    let (token, expires_at) = state.tokens.issue(user.id, now, state.config.token_ttl);
+    let now = id.clock.now();
+    let user = find_or_create_user(&id.db, openid, unionid, now).await?;
+    let (token, expires_at) = id.tokens.issue(user.id, now, id.settings.token_ttl);
     Ok(LoginResponse {
         token,
         expires_at,
-        user: me(state, user.id).await?,
+        user: me(id, user.id).await?,
     })
 }
 
-pub async fn bind_phone(state: &AppState, user_id: Uuid, phone: String) -> AppResult<MeView> {
+pub async fn bind_phone(id: &Identity, user_id: Uuid, phone: String) -> AppResult<MeView> {
     user::Entity::update_many()
         .col_expr(user::Column::Phone, sea_orm::sea_query::Expr::value(phone))
         .col_expr(
             user::Column::UpdatedAt,
-            sea_orm::sea_query::Expr::value(state.clock.now()),
+            sea_orm::sea_query::Expr::value(id.clock.now()),
         )
         .filter(user::Column::Id.eq(user_id))
-        .exec(&state.db)
+        .exec(&id.db)
         .await?;
-    me(state, user_id).await
+    me(id, user_id).await
 }
 
 /// The roles an admin may ask for, checked against the target's situation.
@@ -239,13 +302,13 @@ pub fn check_role_request(
 }
 
 pub async fn set_roles(
-    state: &AppState,
+    identity: &Identity,
     actor_id: Uuid,
     target_id: Uuid,
     requested: &[String],
     handler_districts: &[String],
 ) -> AppResult<MeView> {
-    let current = load_principal(&state.db, target_id)
+    let current = load_principal(&identity.db, target_id)
         .await?
         .ok_or_else(|| AppError::not_found("用户不存在"))?;
     let mut districts_wanted = handler_districts.to_vec();
@@ -259,8 +322,8 @@ pub async fn set_roles(
         &districts_wanted,
     )
     .map_err(AppError::validation)?;
-    let today: NaiveDate = state.clock.now_local().date_naive();
-    let unknown = districts::service::not_in_force(&state.db, &districts_wanted, today).await?;
+    let today: NaiveDate = identity.clock.now_local().date_naive();
+    let unknown = districts::service::not_in_force(&identity.db, &districts_wanted, today).await?;
     if !unknown.is_empty() {
         return Err(
             AppError::invalid_field("handler_districts", "unknown_district").with_details(
@@ -272,8 +335,8 @@ pub async fn set_roles(
         );
     }
 
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let now = identity.clock.now();
+    let txn = identity.db.begin().await?;
     user_role::Entity::delete_many()
         .filter(user_role::Column::UserId.eq(target_id))
         .exec(&txn)
@@ -303,9 +366,9 @@ pub async fn set_roles(
         .await?;
     }
     txn.commit().await?;
-    state.principals.invalidate(&target_id).await;
+    identity.forget_roles(target_id).await;
     tracing::info!(%actor_id, %target_id, roles = ?grants, "roles changed");
-    me(state, target_id).await
+    me(identity, target_id).await
 }
 
 #[cfg(test)]

@@ -2,8 +2,6 @@
 //! a day off, plus the listed make-up days. A year without a loaded table is
 //! counted Monday to Friday and the result marked provisional.
 
-mod handlers;
-pub mod routes;
 pub mod service;
 
 use std::collections::{BTreeMap, BTreeSet};

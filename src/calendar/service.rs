@@ -8,7 +8,43 @@ use sea_orm::{
 
 use super::{Calendar, YearTable};
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
+
+/// How long an instance serves the calendar from memory before re-reading it.
+const CALENDAR_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The working-day calendar of this instance: read from the database and
+/// kept for 30 s (tables change once a year); a table loaded here drops it.
+#[derive(Clone)]
+pub struct CalendarCache {
+    db: DatabaseConnection,
+    held: moka::future::Cache<(), Arc<Calendar>>,
+}
+
+impl CalendarCache {
+    pub fn new(db: DatabaseConnection) -> Self {
+        Self {
+            db,
+            held: moka::future::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(CALENDAR_TTL)
+                .build(),
+        }
+    }
+
+    pub async fn current(&self) -> AppResult<Arc<Calendar>> {
+        let db = self.db.clone();
+        self.held
+            .try_get_with((), async move { load(&db).await.map(Arc::new) })
+            .await
+            .map_err(|e| e.clone_for_reply())
+    }
+
+    /// Reads the tables again now, for this instance's next requests too.
+    pub async fn reload(&self) -> AppResult<Arc<Calendar>> {
+        self.held.invalidate(&()).await;
+        self.current().await
+    }
+}
 
 pub async fn load(db: &impl ConnectionTrait) -> AppResult<Calendar> {
     let rows = holiday_table::Entity::find().all(db).await?;
@@ -24,16 +60,6 @@ pub async fn load(db: &impl ConnectionTrait) -> AppResult<Calendar> {
         });
     }
     Ok(Calendar::new(tables))
-}
-
-/// The calendar, cached briefly per instance (tables change once a year).
-pub async fn current(state: &AppState) -> AppResult<Arc<Calendar>> {
-    if let Some(c) = state.calendar.get(&()).await {
-        return Ok(c);
-    }
-    let c = Arc::new(load(&state.db).await?);
-    state.calendar.insert((), c.clone()).await;
-    Ok(c)
 }
 
 /// Checks a year's table: every date inside the year, none both off and make-up.

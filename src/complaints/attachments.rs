@@ -14,9 +14,10 @@ use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use super::Complaints;
+use super::access::visible_case;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
-use crate::state::AppState;
 
 pub const MAX_BYTES: usize = 5 * 1024 * 1024;
 pub const MAX_PER_CASE: u64 = 9;
@@ -58,11 +59,11 @@ fn stored_path(dir: &Path, sha: &str) -> PathBuf {
     dir.join(&sha[..2]).join(sha)
 }
 
-pub async fn list(state: &AppState, complaint_id: Uuid) -> AppResult<Vec<AttachmentView>> {
+pub async fn list(svc: &Complaints, complaint_id: Uuid) -> AppResult<Vec<AttachmentView>> {
     Ok(complaint_attachment::Entity::find()
         .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
         .order_by_asc(complaint_attachment::Column::Id)
-        .all(&state.db)
+        .all(&svc.db)
         .await?
         .into_iter()
         .map(AttachmentView::new)
@@ -70,13 +71,13 @@ pub async fn list(state: &AppState, complaint_id: Uuid) -> AppResult<Vec<Attachm
 }
 
 pub async fn upload(
-    state: &AppState,
+    svc: &Complaints,
     caller: &Principal,
     complaint_id: Uuid,
     bytes: &[u8],
 ) -> AppResult<AttachmentView> {
     // 404 for no case, 403 for a case the caller may not see.
-    let case = super::service::visible_case(state, caller, complaint_id).await?;
+    let case = visible_case(svc, caller, complaint_id).await?;
     if case.complainant_id != caller.user_id && !caller.handles_district(&case.district_code) {
         return Err(AppError::forbidden("只有投诉人和处理人员可以上传证据"));
     }
@@ -87,7 +88,7 @@ pub async fn upload(
         sniff(bytes).ok_or_else(|| AppError::invalid_field("file", "not_jpeg_or_png"))?;
     let count = complaint_attachment::Entity::find()
         .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
-        .count(&state.db)
+        .count(&svc.db)
         .await?;
     if count >= MAX_PER_CASE {
         return Err(AppError::conflict(
@@ -99,7 +100,7 @@ pub async fn upload(
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect();
-    let path = stored_path(&state.config.upload_dir, &sha);
+    let path = stored_path(&svc.settings.upload_dir, &sha);
     if tokio::fs::metadata(&path).await.is_err() {
         let dir = path
             .parent()
@@ -123,27 +124,27 @@ pub async fn upload(
         content_type: Set(content_type.to_owned()),
         size_bytes: Set(bytes.len() as i64),
         uploader_id: Set(caller.user_id),
-        created_at: Set(state.clock.now()),
+        created_at: Set(svc.clock.now()),
     }
-    .insert(&state.db)
+    .insert(&svc.db)
     .await?;
     Ok(AttachmentView::new(row))
 }
 
 /// The bytes and type of an attachment, for someone who may see the case.
 pub async fn fetch(
-    state: &AppState,
+    svc: &Complaints,
     caller: &Principal,
     complaint_id: Uuid,
     id: Uuid,
 ) -> AppResult<(String, Vec<u8>)> {
-    super::service::visible_case(state, caller, complaint_id).await?;
+    visible_case(svc, caller, complaint_id).await?;
     let a = complaint_attachment::Entity::find_by_id(id)
         .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
-        .one(&state.db)
+        .one(&svc.db)
         .await?
         .ok_or_else(|| AppError::not_found("附件不存在"))?;
-    let bytes = tokio::fs::read(stored_path(&state.config.upload_dir, &a.sha256))
+    let bytes = tokio::fs::read(stored_path(&svc.settings.upload_dir, &a.sha256))
         .await
         .map_err(AppError::internal)?;
     Ok((a.content_type, bytes))

@@ -1,23 +1,24 @@
-use actix_web::{HttpRequest, HttpResponse, get, post, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use chrono::Days;
 use uuid::Uuid;
 
-use super::disclosure;
 use super::dto::*;
-use super::service;
-use crate::auth::{AuthUser, HandlerUser};
+use super::{
+    Complaints, attachments, case_view, deadlines, disclosure, filing, party_actions, transitions,
+};
+use crate::auth::{AdminUser, AuthUser, HandlerUser};
+use crate::calendar::YearTable;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::idempotency;
 use crate::pagination::Paginated;
-use crate::state::AppState;
 
 type View = AppResult<web::Json<ComplaintView>>;
 
 /// Complaint categories.
 #[utoipa::path(tag = "complaints", responses((status = 200, body = Vec<CategoryView>)))]
 #[get("/complaints/categories")]
-pub async fn categories(state: web::Data<AppState>) -> AppResult<web::Json<Vec<CategoryView>>> {
-    Ok(web::Json(service::categories(&state.db).await?))
+pub async fn categories(svc: web::Data<Complaints>) -> AppResult<web::Json<Vec<CategoryView>>> {
+    Ok(web::Json(filing::categories(&svc.db).await?))
 }
 
 /// Files a complaint. Send an `Idempotency-Key` so a retry on a flaky
@@ -37,13 +38,13 @@ pub async fn categories(state: web::Data<AppState>) -> AppResult<web::Json<Vec<C
 )]
 #[post("/complaints")]
 pub async fn file(
-    state: web::Data<AppState>,
+    svc: web::Data<Complaints>,
     user: AuthUser,
     req: HttpRequest,
     body: web::Json<FileComplaint>,
 ) -> AppResult<HttpResponse> {
     let key = idempotency::key_from(&req)?;
-    let (status, body) = service::file(&state, &user, body.into_inner(), key).await?;
+    let (status, body) = filing::file(&svc, &user, body.into_inner(), key).await?;
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -56,11 +57,11 @@ pub async fn file(
 )]
 #[get("/complaints/mine")]
 pub async fn mine(
-    state: web::Data<AppState>,
+    svc: web::Data<Complaints>,
     user: AuthUser,
     q: web::Query<MineQuery>,
 ) -> AppResult<web::Json<Paginated<ComplaintSummary>>> {
-    Ok(web::Json(service::mine(&state, &user, &q).await?))
+    Ok(web::Json(case_view::mine(&svc, &user, &q).await?))
 }
 
 /// The handler's queue, most urgent deadline first, with counts per status.
@@ -77,11 +78,11 @@ pub async fn mine(
 )]
 #[get("/handler/complaints")]
 pub async fn queue(
-    state: web::Data<AppState>,
+    svc: web::Data<Complaints>,
     user: HandlerUser,
     q: web::Query<QueueQuery>,
 ) -> AppResult<web::Json<QueuePage>> {
-    Ok(web::Json(service::queue(&state, &user, &q).await?))
+    Ok(web::Json(super::queue::queue(&svc, &user, &q).await?))
 }
 
 /// Per-merchant complaint figures (no complainant data).
@@ -92,10 +93,10 @@ pub async fn queue(
 )]
 #[get("/disclosure/merchants")]
 pub async fn disclosure_list(
-    state: web::Data<AppState>,
+    svc: web::Data<Complaints>,
     q: web::Query<DisclosureQuery>,
 ) -> AppResult<web::Json<DisclosurePage>> {
-    let today = state.clock.now_local().date_naive();
+    let today = svc.today();
     let to = q.to.unwrap_or(today);
     let from = q
         .from
@@ -103,8 +104,8 @@ pub async fn disclosure_list(
     if from > to {
         return Err(AppError::bad_request("from 须不晚于 to"));
     }
-    let mut items = disclosure::merchants(&state.db, from, to).await?;
-    let min_cases = state.config.disclosure_min_cases;
+    let mut items = disclosure::merchants(&svc.db, from, to).await?;
+    let min_cases = svc.settings.disclosure_min_cases;
     items.retain(|m| {
         m.complaints >= min_cases
             && q.district_code
@@ -139,9 +140,9 @@ pub async fn disclosure_list(
     )
 )]
 #[get("/complaints/{id}")]
-pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>) -> View {
+pub async fn get(svc: web::Data<Complaints>, user: AuthUser, id: web::Path<Uuid>) -> View {
     Ok(web::Json(
-        service::get(&state, &user, id.into_inner()).await?,
+        case_view::get(&svc, &user, id.into_inner()).await?,
     ))
 }
 
@@ -153,7 +154,7 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>
     params(("id" = Uuid, Path, description = "complaint id")),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses(
-        (status = 201, body = super::attachments::AttachmentView),
+        (status = 201, body = attachments::AttachmentView),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -164,12 +165,12 @@ pub async fn get(state: web::Data<AppState>, user: AuthUser, id: web::Path<Uuid>
 )]
 #[post("/complaints/{id}/attachments")]
 pub async fn upload_attachment(
-    state: web::Data<AppState>,
+    svc: web::Data<Complaints>,
     user: AuthUser,
     id: web::Path<Uuid>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let saved = super::attachments::upload(&state, &user, id.into_inner(), &body).await?;
+    let saved = attachments::upload(&svc, &user, id.into_inner(), &body).await?;
     Ok(HttpResponse::Created().json(saved))
 }
 
@@ -190,42 +191,16 @@ pub async fn upload_attachment(
 )]
 #[get("/complaints/{id}/attachments/{attachment_id}")]
 pub async fn attachment(
-    state: web::Data<AppState>,
+    svc: web::Data<Complaints>,
     user: AuthUser,
     path: web::Path<(Uuid, Uuid)>,
 ) -> AppResult<HttpResponse> {
     let (id, attachment_id) = path.into_inner();
-    let (content_type, bytes) = super::attachments::fetch(&state, &user, id, attachment_id).await?;
+    let (content_type, bytes) = attachments::fetch(&svc, &user, id, attachment_id).await?;
     Ok(HttpResponse::Ok()
         .content_type(content_type)
         .insert_header(("Cache-Control", "private, max-age=3600"))
         .body(bytes))
-}
-
-macro_rules! action {
-    ($(#[$doc:meta])* $name:ident, $path:literal, $who:ty, $body:ty, |$state:ident, $user:ident, $id:ident, $input:ident| $call:expr) => {
-        $(#[$doc])*
-        #[utoipa::path(
-            tag = "complaints",
-            security(("bearer" = [])),
-            params(("id" = Uuid, Path, description = "complaint id")),
-            request_body = $body,
-            responses(
-                (status = 200, body = ComplaintView),
-                (status = 400, body = ErrorBody),
-                (status = 401, body = ErrorBody),
-                (status = 403, body = ErrorBody),
-                (status = 404, body = ErrorBody),
-                (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-                (status = 422, body = ErrorBody),
-            )
-        )]
-        #[post($path)]
-        pub async fn $name(state: web::Data<AppState>, user: $who, id: web::Path<Uuid>, body: web::Json<$body>) -> View {
-            let ($state, $user, $id, $input) = (&state, &user, id.into_inner(), body.into_inner());
-            Ok(web::Json($call.await?))
-        }
-    };
 }
 
 /// Body of actions that take only an optional note.
@@ -238,63 +213,382 @@ pub struct OptionalNote {
 #[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
 pub struct Empty {}
 
-action!(
-    /// Accepts the case (受理); the mediation clock starts.
-    accept, "/complaints/{id}/accept", HandlerUser, OptionalNote,
-    |s, u, id, b| service::accept(s, u, id, b.note)
-);
-action!(
-    /// Rejects the case (不予受理) with a legal ground.
-    reject, "/complaints/{id}/reject", HandlerUser, RejectRequest,
-    |s, u, id, b| service::reject(s, u, id, b)
-);
-action!(
-    /// Moves the case to another district's queue.
-    transfer, "/complaints/{id}/transfer", HandlerUser, TransferRequest,
-    |s, u, id, b| service::transfer(s, u, id, b)
-);
-action!(
-    /// Assigns the case to a handler of its district.
-    assign, "/complaints/{id}/assign", HandlerUser, AssignRequest,
-    |s, u, id, b| service::assign(s, u, id, b)
-);
-action!(
-    /// Closes a mediation with its outcome.
-    close, "/complaints/{id}/close", HandlerUser, CloseRequest,
-    |s, u, id, b| service::close(s, u, id, b)
-);
-action!(
-    /// Adds a note to the timeline (internal by default).
-    notes, "/complaints/{id}/notes", HandlerUser, NoteRequest,
-    |s, u, id, b| service::add_note(s, u, id, b)
-);
-action!(
-    /// Stops the mediation clock for testing or appraisal.
-    pause, "/complaints/{id}/pause", HandlerUser, PauseRequest,
-    |s, u, id, b| service::pause(s, u, id, b)
-);
-action!(
-    /// Restarts the mediation clock; the deadline moves by the working days it stood still.
-    resume, "/complaints/{id}/resume", HandlerUser, Empty,
-    |s, u, id, _b| service::resume(s, u, id)
-);
-action!(
-    /// The complainant withdraws the case.
-    withdraw, "/complaints/{id}/withdraw", AuthUser, WithdrawRequest,
-    |s, u, id, b| service::withdraw(s, u, id, b)
-);
-action!(
-    /// The respondent merchant answers or proposes a settlement.
-    merchant_response, "/complaints/{id}/merchant-response", AuthUser, MerchantResponseRequest,
-    |s, u, id, b| service::merchant_response(s, u, id, b)
-);
-action!(
-    /// The complainant accepts or declines the merchant's proposal.
-    settlement, "/complaints/{id}/settlement", AuthUser, SettlementRequest,
-    |s, u, id, b| service::settlement(s, u, id, b)
-);
-action!(
-    /// The complainant rates the handling after closing (once).
-    rating, "/complaints/{id}/rating", AuthUser, RatingRequest,
-    |s, u, id, b| service::rate(s, u, id, b)
-);
+/// Accepts the case (受理); the mediation clock starts.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = OptionalNote,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/accept")]
+pub async fn accept(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    body: web::Json<OptionalNote>,
+) -> View {
+    Ok(web::Json(
+        transitions::accept(&svc, &user, id.into_inner(), body.into_inner().note).await?,
+    ))
+}
+
+/// Rejects the case (不予受理) with a legal ground.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = RejectRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/reject")]
+pub async fn reject(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    body: web::Json<RejectRequest>,
+) -> View {
+    Ok(web::Json(
+        transitions::reject(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Moves the case to another district's queue.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = TransferRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/transfer")]
+pub async fn transfer(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    body: web::Json<TransferRequest>,
+) -> View {
+    Ok(web::Json(
+        transitions::transfer(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Assigns the case to a handler of its district.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = AssignRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/assign")]
+pub async fn assign(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    body: web::Json<AssignRequest>,
+) -> View {
+    Ok(web::Json(
+        transitions::assign(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Closes a mediation with its outcome.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = CloseRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/close")]
+pub async fn close(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    body: web::Json<CloseRequest>,
+) -> View {
+    Ok(web::Json(
+        transitions::close(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Adds a note to the timeline (internal by default).
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = NoteRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/notes")]
+pub async fn notes(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    body: web::Json<NoteRequest>,
+) -> View {
+    Ok(web::Json(
+        transitions::add_note(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Stops the mediation clock for testing or appraisal.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = PauseRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/pause")]
+pub async fn pause(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    body: web::Json<PauseRequest>,
+) -> View {
+    Ok(web::Json(
+        transitions::pause(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// Restarts the mediation clock; the deadline moves by the working days it stood still.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = Empty,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/resume")]
+pub async fn resume(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    id: web::Path<Uuid>,
+    _body: web::Json<Empty>,
+) -> View {
+    Ok(web::Json(
+        transitions::resume(&svc, &user, id.into_inner()).await?,
+    ))
+}
+
+/// The complainant withdraws the case.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = WithdrawRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/withdraw")]
+pub async fn withdraw(
+    svc: web::Data<Complaints>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<WithdrawRequest>,
+) -> View {
+    Ok(web::Json(
+        party_actions::withdraw(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// The respondent merchant answers or proposes a settlement.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = MerchantResponseRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/merchant-response")]
+pub async fn merchant_response(
+    svc: web::Data<Complaints>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<MerchantResponseRequest>,
+) -> View {
+    Ok(web::Json(
+        party_actions::merchant_response(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// The complainant accepts or declines the merchant's proposal.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = SettlementRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/settlement")]
+pub async fn settlement(
+    svc: web::Data<Complaints>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<SettlementRequest>,
+) -> View {
+    Ok(web::Json(
+        party_actions::settlement(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// The complainant rates the handling after closing (once).
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "complaint id")),
+    request_body = RatingRequest,
+    responses(
+        (status = 200, body = ComplaintView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/complaints/{id}/rating")]
+pub async fn rating(
+    svc: web::Data<Complaints>,
+    user: AuthUser,
+    id: web::Path<Uuid>,
+    body: web::Json<RatingRequest>,
+) -> View {
+    Ok(web::Json(
+        party_actions::rate(&svc, &user, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+pub struct CalendarLoaded {
+    pub year: i32,
+    pub days_off: usize,
+    pub makeup_days: usize,
+    /// Running cases whose provisional deadlines were recomputed.
+    pub recomputed: u64,
+}
+
+/// Loads a year's official working-day calendar (the State Council notice);
+/// provisional deadlines are recomputed at once.
+#[utoipa::path(
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("year" = i32, Path, description = "calendar year")),
+    request_body = YearTable,
+    responses(
+        (status = 200, body = CalendarLoaded),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[put("/admin/calendar/{year}")]
+pub async fn load_calendar_year(
+    svc: web::Data<Complaints>,
+    _admin: AdminUser,
+    year: web::Path<i32>,
+    body: web::Json<YearTable>,
+) -> AppResult<web::Json<CalendarLoaded>> {
+    let table = body.into_inner();
+    if table.year != year.into_inner() {
+        return Err(AppError::invalid_field("year", "does_not_match_path"));
+    }
+    let recomputed = deadlines::load_calendar_year(&svc, &table).await?;
+    Ok(web::Json(CalendarLoaded {
+        year: table.year,
+        days_off: table.days_off.len(),
+        makeup_days: table.makeup_days.len(),
+        recomputed,
+    }))
+}

@@ -23,5 +23,6 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::withdraw)
         .service(handlers::merchant_response)
         .service(handlers::settlement)
-        .service(handlers::rating);
+        .service(handlers::rating)
+        .service(handlers::load_calendar_year);
 }

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 use crate::idempotency::{self, Claim};
+use crate::workers::runtime::{BatchQueue, Stop};
 
 const MAX_BATCH: usize = 64;
 
@@ -36,23 +37,20 @@ pub struct FilingJob {
 }
 
 pub type FilingWriter = mpsc::Sender<FilingJob>;
+pub type FilingQueue = mpsc::Receiver<FilingJob>;
 
-/// Starts the writer task (call inside the actix runtime).
-pub fn spawn(db: DatabaseConnection) -> FilingWriter {
-    let (tx, mut rx) = mpsc::channel::<FilingJob>(4 * MAX_BATCH);
-    actix_web::rt::spawn(async move {
-        while let Some(first) = rx.recv().await {
-            let mut batch = vec![first];
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            write(&db, batch).await;
-        }
-    });
-    tx
+pub fn channel() -> (FilingWriter, FilingQueue) {
+    mpsc::channel(4 * MAX_BATCH)
+}
+
+/// The writer task (`workers` starts it): writes batches until stopped,
+/// then writes and answers what is still queued.
+pub async fn run(db: DatabaseConnection, queue: FilingQueue, stop: Stop) {
+    let mut queue = BatchQueue::new(queue, stop, MAX_BATCH);
+    let mut batch = Vec::new();
+    while queue.fill(&mut batch).await {
+        write(&db, std::mem::take(&mut batch)).await;
+    }
 }
 
 async fn write(db: &DatabaseConnection, batch: Vec<FilingJob>) {

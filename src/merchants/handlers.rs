@@ -5,10 +5,10 @@ use validator::Validate;
 use super::MerchantStatus;
 use super::dto::{MerchantApplication, MerchantProfile, MerchantView, RejectRequest, ReviewQuery};
 use super::service;
+use crate::auth::service::Identity;
 use crate::auth::{AdminUser, AuthUser};
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::pagination::{PageQuery, Paginated};
-use crate::state::AppState;
 
 /// Applies to register a merchant; an admin reviews it.
 #[utoipa::path(
@@ -25,7 +25,7 @@ use crate::state::AppState;
 )]
 #[post("/merchants")]
 pub async fn apply(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     user: AuthUser,
     body: web::Json<MerchantApplication>,
 ) -> AppResult<HttpResponse> {
@@ -35,7 +35,7 @@ pub async fn apply(
     input.district_code = input.district_code.trim().to_owned();
     input.contact_phone = input.contact_phone.trim().to_owned();
     input.validate()?;
-    let created = service::apply(&state, user.user_id, input).await?;
+    let created = service::apply(&identity, user.user_id, input).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -47,10 +47,10 @@ pub async fn apply(
 )]
 #[get("/merchants/mine")]
 pub async fn mine(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     user: AuthUser,
 ) -> AppResult<web::Json<Vec<MerchantView>>> {
-    Ok(web::Json(service::mine(&state.db, user.user_id).await?))
+    Ok(web::Json(service::mine(&identity.db, user.user_id).await?))
 }
 
 /// Public profile of an approved merchant.
@@ -65,12 +65,12 @@ pub async fn mine(
 )]
 #[get("/merchants/{id}")]
 pub async fn profile(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<MerchantProfile>> {
-    let today = state.clock.now_local().date_naive();
+    let today = identity.clock.now_local().date_naive();
     Ok(web::Json(
-        service::public_profile(&state.db, id.into_inner(), today).await?,
+        service::public_profile(&identity.db, id.into_inner(), today).await?,
     ))
 }
 
@@ -88,7 +88,7 @@ pub async fn profile(
 )]
 #[get("/admin/merchants")]
 pub async fn review_queue(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     _admin: AdminUser,
     query: web::Query<ReviewQuery>,
 ) -> AppResult<web::Json<Paginated<MerchantView>>> {
@@ -103,7 +103,7 @@ pub async fn review_queue(
     }
     .page()?;
     Ok(web::Json(
-        service::list_for_review(&state.db, status, page).await?,
+        service::list_for_review(&identity.db, status, page).await?,
     ))
 }
 
@@ -123,12 +123,12 @@ pub async fn review_queue(
 )]
 #[post("/admin/merchants/{id}/approve")]
 pub async fn approve(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     admin: AdminUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<MerchantView>> {
     Ok(web::Json(
-        service::approve(&state, admin.user_id, id.into_inner()).await?,
+        service::approve(&identity, admin.user_id, id.into_inner()).await?,
     ))
 }
 
@@ -150,7 +150,7 @@ pub async fn approve(
 )]
 #[post("/admin/merchants/{id}/reject")]
 pub async fn reject(
-    state: web::Data<AppState>,
+    identity: web::Data<Identity>,
     admin: AdminUser,
     id: web::Path<Uuid>,
     body: web::Json<RejectRequest>,
@@ -158,6 +158,6 @@ pub async fn reject(
     body.validate()?;
     let body = body.into_inner();
     Ok(web::Json(
-        service::reject(&state, admin.user_id, id.into_inner(), body.reason).await?,
+        service::reject(&identity, admin.user_id, id.into_inner(), body.reason).await?,
     ))
 }

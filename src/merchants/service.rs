@@ -12,10 +12,10 @@ use super::MerchantStatus;
 use super::dto::{
     Commitments, ComplaintFigures, DistrictRef, MerchantApplication, MerchantProfile, MerchantView,
 };
+use crate::auth::service::Identity;
 use crate::districts;
 use crate::error::{AppError, AppResult, codes, is_unique_violation};
 use crate::pagination::{Page, Paginated};
-use crate::state::AppState;
 
 async fn district_names(db: &impl ConnectionTrait) -> AppResult<HashMap<String, String>> {
     Ok(districts::service::names(db).await?)
@@ -54,13 +54,13 @@ fn view(m: merchant::Model, names: &HashMap<String, String>) -> MerchantView {
 }
 
 pub async fn apply(
-    state: &AppState,
+    identity: &Identity,
     applicant_id: Uuid,
     input: MerchantApplication,
 ) -> AppResult<MerchantView> {
-    let today = state.clock.now_local().date_naive();
+    let today = identity.clock.now_local().date_naive();
     if !districts::service::not_in_force(
-        &state.db,
+        &identity.db,
         std::slice::from_ref(&input.district_code),
         today,
     )
@@ -69,7 +69,7 @@ pub async fn apply(
     {
         return Err(AppError::invalid_field("district_code", "unknown_district"));
     }
-    let now = state.clock.now();
+    let now = identity.clock.now();
     let row = merchant::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(input.name.trim().to_owned()),
@@ -88,14 +88,14 @@ pub async fn apply(
         created_at: Set(now),
         updated_at: Set(now),
     };
-    let created = row.insert(&state.db).await.map_err(|e| {
+    let created = row.insert(&identity.db).await.map_err(|e| {
         if is_unique_violation(&e, "uscc") {
             AppError::conflict(codes::USCC_TAKEN, "该统一社会信用代码已登记")
         } else {
             e.into()
         }
     })?;
-    let names = district_names(&state.db).await?;
+    let names = district_names(&identity.db).await?;
     Ok(view(created, &names))
 }
 
@@ -171,14 +171,14 @@ pub async fn public_profile(
 /// update makes two admins deciding at once safe: one wins, the other gets
 /// 409 `invalid_transition`.
 async fn decide(
-    state: &AppState,
+    identity: &Identity,
     admin_id: Uuid,
     id: Uuid,
     to: MerchantStatus,
     reason: Option<String>,
 ) -> AppResult<MerchantView> {
-    let now = state.clock.now();
-    let txn = state.db.begin().await?;
+    let now = identity.clock.now();
+    let txn = identity.db.begin().await?;
     let updated = merchant::Entity::update_many()
         .col_expr(merchant::Column::Status, Expr::value(to.as_str()))
         .col_expr(merchant::Column::RejectReason, Expr::value(reason))
@@ -213,24 +213,25 @@ async fn decide(
         .await?;
     }
     txn.commit().await?;
-    state.principals.invalidate(&m.applicant_id).await;
+    // The applicant becomes staff: their roles change now on this instance.
+    identity.forget_roles(m.applicant_id).await;
     tracing::info!(%admin_id, merchant_id = %id, status = to.as_str(), "merchant reviewed");
-    let names = district_names(&state.db).await?;
+    let names = district_names(&identity.db).await?;
     Ok(view(m, &names))
 }
 
-pub async fn approve(state: &AppState, admin_id: Uuid, id: Uuid) -> AppResult<MerchantView> {
-    decide(state, admin_id, id, MerchantStatus::Approved, None).await
+pub async fn approve(identity: &Identity, admin_id: Uuid, id: Uuid) -> AppResult<MerchantView> {
+    decide(identity, admin_id, id, MerchantStatus::Approved, None).await
 }
 
 pub async fn reject(
-    state: &AppState,
+    identity: &Identity,
     admin_id: Uuid,
     id: Uuid,
     reason: String,
 ) -> AppResult<MerchantView> {
     decide(
-        state,
+        identity,
         admin_id,
         id,
         MerchantStatus::Rejected,

@@ -12,13 +12,14 @@ use chrono::{DateTime, Utc};
 use entity::outbox;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
-use crate::state::AppState;
-use crate::wechat::WechatError;
+use crate::error::AppResult;
+use crate::wechat::{WechatClient, WechatError};
+use crate::workers::runtime::Periodic;
 
 pub const PENDING: &str = "pending";
 pub const SENT: &str = "sent";
@@ -66,30 +67,50 @@ pub fn backoff(base: Duration, attempts: i32) -> Duration {
     base.saturating_mul(factor).min(Duration::from_secs(3600))
 }
 
+/// The outbox sender of one instance: every instance drains the same
+/// table, each message claimed before it is sent.
+pub struct OutboxSender {
+    pub db: DatabaseConnection,
+    pub wechat: WechatClient,
+    /// First retry delay of a failed message; doubles each attempt.
+    pub retry_base: Duration,
+    pub every: Duration,
+}
+
+impl Periodic for OutboxSender {
+    const NAME: &'static str = "outbox sender";
+    fn every(&self) -> Duration {
+        self.every
+    }
+    async fn run_once(&self) -> AppResult<usize> {
+        Ok(deliver_due(self).await?)
+    }
+}
+
 /// Sends what is due; returns how many messages were settled this round.
-pub async fn deliver_due(state: &AppState) -> Result<usize, sea_orm::DbErr> {
+pub async fn deliver_due(sender: &OutboxSender) -> Result<usize, sea_orm::DbErr> {
     let now = Utc::now();
     let due = outbox::Entity::find()
         .filter(outbox::Column::Status.eq(PENDING))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .limit(BATCH)
-        .all(&state.db)
+        .all(&sender.db)
         .await?;
     let mut settled = 0;
     for message in due {
-        if !claim(state, &message, now).await? {
+        if !claim(sender, &message, now).await? {
             continue; // another instance has it
         }
         let payload: serde_json::Value = serde_json::from_str(&message.payload).unwrap_or_default();
-        let result = state.wechat.send_subscribe_message(&payload).await;
-        settled += record(state, &message, result, Utc::now()).await? as usize;
+        let result = sender.wechat.send_subscribe_message(&payload).await;
+        settled += record(sender, &message, result, Utc::now()).await? as usize;
     }
     Ok(settled)
 }
 
 async fn claim(
-    state: &AppState,
+    sender: &OutboxSender,
     message: &outbox::Model,
     now: DateTime<Utc>,
 ) -> Result<bool, sea_orm::DbErr> {
@@ -103,14 +124,14 @@ async fn claim(
                 .is_null()
                 .or(outbox::Column::ClaimedUntil.lt(now)),
         )
-        .exec(&state.db)
+        .exec(&sender.db)
         .await?;
     Ok(claimed.rows_affected == 1)
 }
 
 /// Records the outcome; true when the message will not be tried again.
 async fn record(
-    state: &AppState,
+    sender: &OutboxSender,
     message: &outbox::Model,
     result: Result<(), WechatError>,
     now: DateTime<Utc>,
@@ -122,7 +143,7 @@ async fn record(
             (NOT_SUBSCRIBED, Some(format!("errcode {errcode}")), now)
         }
         Err(e) => {
-            let wait = backoff(state.config.outbox_retry_base, message.attempts);
+            let wait = backoff(sender.retry_base, message.attempts);
             let next = now
                 + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(1));
             let status = if attempts >= MAX_ATTEMPTS {
@@ -152,30 +173,9 @@ async fn record(
             Expr::value((status == SENT).then_some(now)),
         )
         .filter(outbox::Column::Id.eq(message.id))
-        .exec(&state.db)
+        .exec(&sender.db)
         .await?;
     Ok(status != PENDING)
-}
-
-/// Each tick: ends lapsed ODR windows, raises deadline warnings, delivers
-/// due messages.
-pub fn spawn_worker(state: actix_web::web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut tick = tokio::time::interval(state.config.outbox_poll_interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = crate::complaints::service::end_windows(&state, None).await {
-                tracing::warn!(error = %e, "ending ODR windows failed; retrying");
-            }
-            if let Err(e) = crate::complaints::service::warn_near_deadlines(&state).await {
-                tracing::warn!(error = %e, "deadline warnings failed; retrying");
-            }
-            if let Err(e) = deliver_due(&state).await {
-                tracing::warn!(error = %e, "outbox delivery failed; retrying");
-            }
-        }
-    });
 }
 
 #[cfg(test)]

@@ -5,17 +5,16 @@ use super::dto::{
     CategoryView, CircleQuery, CircleReport, CoordQuery, CreateShop, MyShopsQuery, NearbyPage,
     NearbyQuery, ShopDetail, UpdateShop,
 };
-use super::service;
+use super::{Places, shop_admin, shop_view};
 use crate::auth::MerchantUser;
 use crate::error::{AppResult, ErrorBody};
 use crate::pagination::Paginated;
-use crate::state::AppState;
 
 /// Shop categories with their tier (basic / quality / other).
 #[utoipa::path(tag = "places", responses((status = 200, body = Vec<CategoryView>)))]
 #[get("/categories")]
-pub async fn categories(state: web::Data<AppState>) -> web::Json<Vec<CategoryView>> {
-    web::Json(service::categories(&state.places))
+pub async fn categories(svc: web::Data<Places>) -> web::Json<Vec<CategoryView>> {
+    web::Json(super::nearby::categories(&svc))
 }
 
 /// Shops within a walk of a point, nearest first.
@@ -30,10 +29,10 @@ pub async fn categories(state: web::Data<AppState>) -> web::Json<Vec<CategoryVie
 )]
 #[get("/shops/nearby")]
 pub async fn nearby(
-    state: web::Data<AppState>,
+    svc: web::Data<Places>,
     query: web::Query<NearbyQuery>,
 ) -> AppResult<web::Json<NearbyPage>> {
-    Ok(web::Json(service::nearby(&state, &query)?))
+    Ok(web::Json(super::nearby::nearby(&svc, &query)?))
 }
 
 /// A shop with its weekly hours, exceptions and the merchant's commitments.
@@ -44,12 +43,12 @@ pub async fn nearby(
 )]
 #[get("/shops/{id}")]
 pub async fn shop(
-    state: web::Data<AppState>,
+    svc: web::Data<Places>,
     id: web::Path<Uuid>,
     query: web::Query<CoordQuery>,
 ) -> AppResult<web::Json<ShopDetail>> {
     Ok(web::Json(
-        service::shop_detail(&state, id.into_inner(), query.coord).await?,
+        shop_view::shop_detail(&svc, id.into_inner(), query.coord).await?,
     ))
 }
 
@@ -66,10 +65,12 @@ pub async fn shop(
 )]
 #[get("/circle/report")]
 pub async fn circle_report(
-    state: web::Data<AppState>,
+    svc: web::Data<Places>,
     query: web::Query<CircleQuery>,
 ) -> AppResult<web::Json<CircleReport>> {
-    Ok(web::Json(service::circle_report(&state, &query)?))
+    Ok(web::Json(super::circle_report::circle_report(
+        &svc, &query,
+    )?))
 }
 
 /// Opens a shop for one of the caller's merchants.
@@ -87,11 +88,11 @@ pub async fn circle_report(
 )]
 #[post("/merchant/shops")]
 pub async fn create_shop(
-    state: web::Data<AppState>,
+    svc: web::Data<Places>,
     user: MerchantUser,
     body: web::Json<CreateShop>,
 ) -> AppResult<HttpResponse> {
-    let created = service::create_shop(&state, &user, body.into_inner()).await?;
+    let created = shop_admin::create_shop(&svc, &user, body.into_inner()).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -109,11 +110,11 @@ pub async fn create_shop(
 )]
 #[get("/merchant/shops")]
 pub async fn my_shops(
-    state: web::Data<AppState>,
+    svc: web::Data<Places>,
     user: MerchantUser,
     query: web::Query<MyShopsQuery>,
 ) -> AppResult<web::Json<Paginated<ShopDetail>>> {
-    Ok(web::Json(service::my_shops(&state, &user, &query).await?))
+    Ok(web::Json(shop_admin::my_shops(&svc, &user, &query).await?))
 }
 
 /// Edits a shop; nearby search reflects it at once.
@@ -133,13 +134,13 @@ pub async fn my_shops(
 )]
 #[patch("/merchant/shops/{id}")]
 pub async fn update_shop(
-    state: web::Data<AppState>,
+    svc: web::Data<Places>,
     user: MerchantUser,
     id: web::Path<Uuid>,
     body: web::Json<UpdateShop>,
 ) -> AppResult<web::Json<ShopDetail>> {
     Ok(web::Json(
-        service::update_shop(&state, &user, id.into_inner(), body.into_inner()).await?,
+        shop_admin::update_shop(&svc, &user, id.into_inner(), body.into_inner()).await?,
     ))
 }
 
@@ -158,11 +159,11 @@ pub async fn update_shop(
 )]
 #[delete("/merchant/shops/{id}")]
 pub async fn close_shop(
-    state: web::Data<AppState>,
+    svc: web::Data<Places>,
     user: MerchantUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<ShopDetail>> {
     Ok(web::Json(
-        service::close_shop(&state, &user, id.into_inner()).await?,
+        shop_admin::close_shop(&svc, &user, id.into_inner()).await?,
     ))
 }

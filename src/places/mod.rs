@@ -4,12 +4,15 @@
 
 pub mod categories;
 pub mod circle;
+pub mod circle_report;
 pub mod dto;
 mod handlers;
 pub mod hours;
 pub mod index;
+pub mod nearby;
 pub mod routes;
-pub mod service;
+pub mod shop_admin;
+pub mod shop_view;
 pub mod sync;
 pub mod tags;
 
@@ -19,15 +22,42 @@ use categories::CategoryRegistry;
 use index::ShopIndex;
 
 use crate::geo::walking::WalkingModel;
+use crate::state::Core;
 
-pub struct PlacesState {
+/// The places domain of one instance: the shop index it searches, kept in
+/// step with the database, and the walking and circle settings.
+pub struct Places {
+    pub core: Core,
     pub index: RwLock<ShopIndex>,
     pub categories: CategoryRegistry,
     pub walking: WalkingModel,
     pub circle: circle::Thresholds,
 }
 
-impl PlacesState {
+impl std::ops::Deref for Places {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl Places {
+    /// Loads the categories and the whole index from the database.
+    pub async fn load(core: Core, config: &crate::config::Config) -> Result<Self, sea_orm::DbErr> {
+        let categories = CategoryRegistry::load(&core.db).await?;
+        let index = sync::load(&core.db, &categories).await?;
+        Ok(Self {
+            core,
+            index: RwLock::new(index),
+            categories,
+            walking: config.walking,
+            circle: circle::Thresholds {
+                enhanced_min_quality: config.circle_enhanced_min_quality,
+                premium_min_quality: config.circle_premium_min_quality,
+            },
+        })
+    }
+
     pub fn read_index(&self) -> std::sync::RwLockReadGuard<'_, ShopIndex> {
         self.index
             .read()

@@ -13,12 +13,14 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use super::Places;
 use super::categories::CategoryRegistry;
 use super::hours::{DatedException, Schedule, WeeklyHours};
 use super::index::{FastMap, IndexedShop, ShopIndex};
 use super::tags;
+use crate::error::AppResult;
 use crate::geo::LatLng;
-use crate::state::AppState;
+use crate::workers::runtime::Periodic;
 
 pub const ACTIVE: &str = "active";
 pub const CLOSED: &str = "closed";
@@ -214,8 +216,7 @@ pub async fn load(
 }
 
 /// Applies the current database row of one shop to this instance's index.
-pub fn apply(state: &AppState, row: IndexRow, converter: &mut RowConverter) {
-    let places = &state.places;
+pub fn apply(places: &Places, row: IndexRow, converter: &mut RowConverter) {
     let mut index = places.write_index();
     if row.status == ACTIVE {
         if let Some(entry) = converter.convert(row, &places.categories, &mut index) {
@@ -236,33 +237,58 @@ pub async fn fetch_row(db: &impl ConnectionTrait, id: Uuid) -> Result<Option<Ind
 }
 
 /// Pulls changes written since a little before now and applies them.
-pub async fn poll_once(state: &AppState, converter: &mut RowConverter) -> Result<usize, DbErr> {
-    let since = state.clock.now() - Duration::seconds(POLL_OVERLAP_SECONDS);
+pub async fn poll_once(places: &Places, converter: &mut RowConverter) -> Result<usize, DbErr> {
+    let since = places.clock.now() - Duration::seconds(POLL_OVERLAP_SECONDS);
     let rows = shop::Entity::find()
         .select_only()
         .columns(index_columns())
         .filter(shop::Column::UpdatedAt.gt(since))
         .into_model::<IndexRow>()
-        .all(&state.db)
+        .all(&places.db)
         .await?;
     let n = rows.len();
     for row in rows {
-        apply(state, row, converter);
+        apply(places, row, converter);
     }
     Ok(n)
 }
 
-/// Runs `poll_once` forever at the configured interval.
-pub fn spawn_poller(state: actix_web::web::Data<AppState>) {
-    actix_web::rt::spawn(async move {
-        let mut converter = RowConverter::default();
-        let mut tick = tokio::time::interval(state.config.index_poll_interval);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            if let Err(e) = poll_once(&state, &mut converter).await {
-                tracing::warn!(error = %e, "shop index poll failed; retrying");
-            }
+/// Background job: pulls other instances' shop changes into this index.
+pub struct IndexPoller {
+    pub places: Arc<Places>,
+    pub every: std::time::Duration,
+    converter: std::sync::Mutex<RowConverter>,
+}
+
+impl IndexPoller {
+    pub fn new(places: Arc<Places>, every: std::time::Duration) -> Self {
+        Self {
+            places,
+            every,
+            converter: Default::default(),
         }
-    });
+    }
+}
+
+impl Periodic for IndexPoller {
+    const NAME: &'static str = "shop index poller";
+    fn every(&self) -> std::time::Duration {
+        self.every
+    }
+    async fn run_once(&self) -> AppResult<usize> {
+        // Taken out for the round so no lock is held across an await; a round
+        // running beside it starts with empty caches, which costs only time.
+        let mut converter = std::mem::take(
+            &mut *self
+                .converter
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner()),
+        );
+        let polled = poll_once(&self.places, &mut converter).await;
+        *self
+            .converter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = converter;
+        Ok(polled?)
+    }
 }

@@ -3,10 +3,9 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::*;
-use super::{rules, service};
+use super::{Tourism, event_admin, event_calendar, route_admin, route_search, rules};
 use crate::auth::AdminUser;
 use crate::error::{AppResult, ErrorBody};
-use crate::state::AppState;
 
 /// Route themes.
 #[utoipa::path(tag = "tourism", responses((status = 200, body = Vec<Code>)))]
@@ -29,10 +28,10 @@ pub async fn themes() -> web::Json<Vec<Code>> {
 )]
 #[get("/tourism/routes")]
 pub async fn list_routes(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     q: web::Query<RouteQuery>,
 ) -> AppResult<web::Json<RoutePage>> {
-    Ok(web::Json(service::list_routes(&state, &q).await?))
+    Ok(web::Json(route_search::list_routes(&svc, &q).await?))
 }
 
 /// A route with its stops in order and, at each stop, shops open now within
@@ -44,12 +43,12 @@ pub async fn list_routes(
 )]
 #[get("/tourism/routes/{id}")]
 pub async fn get_route(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     id: web::Path<Uuid>,
     q: web::Query<CoordQuery>,
 ) -> AppResult<web::Json<RouteDetail>> {
     Ok(web::Json(
-        service::get_route(&state, id.into_inner(), q.coord).await?,
+        route_search::get_route(&svc, id.into_inner(), q.coord).await?,
     ))
 }
 
@@ -68,13 +67,13 @@ pub async fn get_route(
 )]
 #[post("/admin/tourism/routes")]
 pub async fn create_route(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     admin: AdminUser,
     body: web::Json<NewRoute>,
 ) -> AppResult<HttpResponse> {
     let input = body.into_inner();
     input.validate()?;
-    Ok(HttpResponse::Created().json(service::create_route(&state, &admin, input).await?))
+    Ok(HttpResponse::Created().json(route_admin::create_route(&svc, &admin, input).await?))
 }
 
 /// Edits a route; `stops` replaces them all; `published: false` unpublishes it.
@@ -94,7 +93,7 @@ pub async fn create_route(
 )]
 #[patch("/admin/tourism/routes/{id}")]
 pub async fn update_route(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     _admin: AdminUser,
     id: web::Path<Uuid>,
     body: web::Json<RouteChanges>,
@@ -102,7 +101,7 @@ pub async fn update_route(
     let input = body.into_inner();
     input.validate()?;
     Ok(web::Json(
-        service::update_route(&state, id.into_inner(), input).await?,
+        route_admin::update_route(&svc, id.into_inner(), input).await?,
     ))
 }
 
@@ -127,10 +126,10 @@ pub async fn event_categories() -> web::Json<Vec<Code>> {
 )]
 #[get("/events")]
 pub async fn list_events(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     q: web::Query<EventQuery>,
 ) -> AppResult<web::Json<EventPage>> {
-    Ok(web::Json(service::list_events(&state, &q).await?))
+    Ok(web::Json(event_calendar::list_events(&svc, &q).await?))
 }
 
 /// One published event.
@@ -141,12 +140,12 @@ pub async fn list_events(
 )]
 #[get("/events/{id}")]
 pub async fn get_event(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     id: web::Path<Uuid>,
     q: web::Query<CoordQuery>,
 ) -> AppResult<web::Json<EventView>> {
     Ok(web::Json(
-        service::get_event(&state, id.into_inner(), q.coord).await?,
+        event_calendar::get_event(&svc, id.into_inner(), q.coord).await?,
     ))
 }
 
@@ -165,13 +164,13 @@ pub async fn get_event(
 )]
 #[post("/admin/events")]
 pub async fn create_event(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     admin: AdminUser,
     body: web::Json<NewEvent>,
 ) -> AppResult<HttpResponse> {
     let input = body.into_inner();
     input.validate()?;
-    Ok(HttpResponse::Created().json(service::create_event(&state, &admin, input).await?))
+    Ok(HttpResponse::Created().json(event_admin::create_event(&svc, &admin, input).await?))
 }
 
 /// Edits an event; `published: false` unpublishes it.
@@ -191,7 +190,7 @@ pub async fn create_event(
 )]
 #[patch("/admin/events/{id}")]
 pub async fn update_event(
-    state: web::Data<AppState>,
+    svc: web::Data<Tourism>,
     _admin: AdminUser,
     id: web::Path<Uuid>,
     body: web::Json<EventChanges>,
@@ -199,6 +198,6 @@ pub async fn update_event(
     let input = body.into_inner();
     input.validate()?;
     Ok(web::Json(
-        service::update_event(&state, id.into_inner(), input).await?,
+        event_admin::update_event(&svc, id.into_inner(), input).await?,
     ))
 }

@@ -3,19 +3,18 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::*;
-use super::service::{self, Decision};
-use super::{offers, pickups};
+use super::review::{self, Decision};
+use super::{TradeIn, applications, offers, pickups, quotes};
 use crate::auth::{AdminUser, AuthUser, MerchantUser};
 use crate::error::{AppResult, ErrorBody};
 use crate::idempotency;
 use crate::pagination::{PageQuery, Paginated};
-use crate::state::AppState;
 
 /// Appliance and digital categories with the subsidy rule in force today.
 #[utoipa::path(tag = "trade-in", responses((status = 200, body = Vec<TradeInCategory>)))]
 #[get("/trade-in/categories")]
-pub async fn categories(state: web::Data<AppState>) -> AppResult<web::Json<Vec<TradeInCategory>>> {
-    Ok(web::Json(service::categories(&state).await?))
+pub async fn categories(svc: web::Data<TradeIn>) -> AppResult<web::Json<Vec<TradeInCategory>>> {
+    Ok(web::Json(quotes::categories(&svc).await?))
 }
 
 /// What a purchase earns and why: rate, cap, the rule applied, or the reason it earns nothing.
@@ -30,10 +29,10 @@ pub async fn categories(state: web::Data<AppState>) -> AppResult<web::Json<Vec<T
 )]
 #[get("/trade-in/quote")]
 pub async fn quote(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     q: web::Query<QuoteQuery>,
 ) -> AppResult<web::Json<QuoteView>> {
-    Ok(web::Json(service::quote(&state, &q).await?))
+    Ok(web::Json(quotes::quote(&svc, &q).await?))
 }
 
 /// Lists a trade-in offer at one of the caller's shops. Send an
@@ -54,7 +53,7 @@ pub async fn quote(
 )]
 #[post("/merchant/trade-in-offers")]
 pub async fn create_offer(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     staff: MerchantUser,
     req: HttpRequest,
     body: web::Json<NewOffer>,
@@ -62,7 +61,7 @@ pub async fn create_offer(
     let key = idempotency::key_from(&req)?;
     let input = body.into_inner();
     input.validate()?;
-    let (status, body) = offers::create(&state, &staff, input, key).await?;
+    let (status, body) = offers::create(&svc, &staff, input, key).await?;
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -74,10 +73,10 @@ pub async fn create_offer(
 )]
 #[get("/merchant/trade-in-offers")]
 pub async fn my_offers(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     staff: MerchantUser,
 ) -> AppResult<web::Json<Vec<OfferView>>> {
-    Ok(web::Json(offers::of_merchant(&state, &staff).await?))
+    Ok(web::Json(offers::of_merchant(&svc, &staff).await?))
 }
 
 /// Withdraws an offer; searches stop showing it at once.
@@ -89,12 +88,12 @@ pub async fn my_offers(
 )]
 #[delete("/merchant/trade-in-offers/{id}")]
 pub async fn withdraw_offer(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     staff: MerchantUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<OfferView>> {
     Ok(web::Json(
-        offers::withdraw(&state, &staff, id.into_inner()).await?,
+        offers::withdraw(&svc, &staff, id.into_inner()).await?,
     ))
 }
 
@@ -106,10 +105,10 @@ pub async fn withdraw_offer(
 )]
 #[get("/trade-in-offers")]
 pub async fn search_offers(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     q: web::Query<OfferQuery>,
 ) -> AppResult<web::Json<Paginated<OfferView>>> {
-    Ok(web::Json(offers::search(&state, &q).await?))
+    Ok(web::Json(offers::search(&svc, &q).await?))
 }
 
 /// Applies for the subsidy on a purchase; the server computes it. Send an
@@ -130,7 +129,7 @@ pub async fn search_offers(
 )]
 #[post("/trade-in/applications")]
 pub async fn apply(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     req: HttpRequest,
     body: web::Json<NewApplication>,
@@ -138,7 +137,7 @@ pub async fn apply(
     let key = idempotency::key_from(&req)?;
     let input = body.into_inner();
     input.validate()?;
-    let (status, body) = service::apply(&state, &user, input, key).await?;
+    let (status, body) = applications::apply(&svc, &user, input, key).await?;
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -151,11 +150,11 @@ pub async fn apply(
 )]
 #[get("/trade-in/applications/mine")]
 pub async fn my_applications(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     q: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Paginated<ApplicationView>>> {
-    Ok(web::Json(service::mine(&state, &user, q.page()?).await?))
+    Ok(web::Json(applications::mine(&svc, &user, q.page()?).await?))
 }
 
 /// One application: its applicant, the seller's staff and admins.
@@ -167,12 +166,12 @@ pub async fn my_applications(
 )]
 #[get("/trade-in/applications/{id}")]
 pub async fn get_application(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<ApplicationView>> {
     Ok(web::Json(
-        service::get(&state, &user, id.into_inner()).await?,
+        applications::get(&svc, &user, id.into_inner()).await?,
     ))
 }
 
@@ -193,7 +192,7 @@ pub async fn get_application(
 )]
 #[post("/trade-in/applications/{id}/refund")]
 pub async fn refund(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     id: web::Path<Uuid>,
     body: web::Json<ReasonBody>,
@@ -201,7 +200,7 @@ pub async fn refund(
     let input = body.into_inner();
     input.validate()?;
     Ok(web::Json(
-        service::refund(&state, &user, id.into_inner(), input.reason).await?,
+        review::refund(&svc, &user, id.into_inner(), input.reason).await?,
     ))
 }
 
@@ -214,7 +213,7 @@ pub async fn refund(
 )]
 #[get("/admin/trade-in/applications")]
 pub async fn review_queue(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     _admin: AdminUser,
     q: web::Query<ApplicationQuery>,
 ) -> AppResult<web::Json<Paginated<ApplicationView>>> {
@@ -224,7 +223,7 @@ pub async fn review_queue(
         cursor: q.cursor.clone(),
     }
     .page()?;
-    Ok(web::Json(service::review_queue(&state, &q, page).await?))
+    Ok(web::Json(review::review_queue(&svc, &q, page).await?))
 }
 
 /// Applications naming the caller's merchants, newest first: find one by
@@ -237,7 +236,7 @@ pub async fn review_queue(
 )]
 #[get("/merchant/trade-in/applications")]
 pub async fn merchant_applications(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     staff: MerchantUser,
     q: web::Query<ApplicationQuery>,
 ) -> AppResult<web::Json<Paginated<ApplicationView>>> {
@@ -248,7 +247,7 @@ pub async fn merchant_applications(
     }
     .page()?;
     Ok(web::Json(
-        service::of_merchant(&state, &staff, &q, page).await?,
+        review::of_merchant(&svc, &staff, &q, page).await?,
     ))
 }
 
@@ -267,12 +266,12 @@ pub async fn merchant_applications(
 )]
 #[post("/admin/trade-in/applications/{id}/approve")]
 pub async fn approve(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     admin: AdminUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<ApplicationView>> {
     Ok(web::Json(
-        service::review(&state, &admin, id.into_inner(), Decision::Approve).await?,
+        review::review(&svc, &admin, id.into_inner(), Decision::Approve).await?,
     ))
 }
 
@@ -293,7 +292,7 @@ pub async fn approve(
 )]
 #[post("/admin/trade-in/applications/{id}/reject")]
 pub async fn reject(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     admin: AdminUser,
     id: web::Path<Uuid>,
     body: web::Json<ReasonBody>,
@@ -301,8 +300,8 @@ pub async fn reject(
     let input = body.into_inner();
     input.validate()?;
     Ok(web::Json(
-        service::review(
-            &state,
+        review::review(
+            &svc,
             &admin,
             id.into_inner(),
             Decision::Reject(input.reason),
@@ -319,10 +318,10 @@ pub async fn reject(
 )]
 #[get("/recycling/slots")]
 pub async fn slots(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     q: web::Query<SlotQuery>,
 ) -> AppResult<web::Json<Vec<SlotView>>> {
-    Ok(web::Json(pickups::availability(&state, &q).await?))
+    Ok(web::Json(pickups::availability(&svc, &q).await?))
 }
 
 /// Sets how many pickups a district's slot takes per day.
@@ -334,13 +333,13 @@ pub async fn slots(
 )]
 #[put("/admin/recycling/slots")]
 pub async fn set_capacity(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     _admin: AdminUser,
     body: web::Json<SlotCapacity>,
 ) -> AppResult<web::Json<Vec<SlotView>>> {
     let input = body.into_inner();
     input.validate()?;
-    Ok(web::Json(pickups::set_capacity(&state, input).await?))
+    Ok(web::Json(pickups::set_capacity(&svc, input).await?))
 }
 
 /// Books an old-appliance pickup. Send an `Idempotency-Key`: a retry does not take a second seat.
@@ -359,7 +358,7 @@ pub async fn set_capacity(
 )]
 #[post("/recycling/pickups")]
 pub async fn book_pickup(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     req: HttpRequest,
     body: web::Json<NewPickup>,
@@ -367,7 +366,7 @@ pub async fn book_pickup(
     let key = idempotency::key_from(&req)?;
     let input = body.into_inner();
     input.validate()?;
-    let (status, body) = pickups::book(&state, &user, input, key).await?;
+    let (status, body) = pickups::book(&svc, &user, input, key).await?;
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -380,11 +379,11 @@ pub async fn book_pickup(
 )]
 #[get("/recycling/pickups/mine")]
 pub async fn my_pickups(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     q: web::Query<PageQuery>,
 ) -> AppResult<web::Json<Paginated<PickupView>>> {
-    Ok(web::Json(pickups::mine(&state, &user, q.page()?).await?))
+    Ok(web::Json(pickups::mine(&svc, &user, q.page()?).await?))
 }
 
 /// Cancels the caller's scheduled pickup; its seat is freed.
@@ -396,12 +395,12 @@ pub async fn my_pickups(
 )]
 #[post("/recycling/pickups/{id}/cancel")]
 pub async fn cancel_pickup(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<PickupView>> {
     Ok(web::Json(
-        pickups::cancel(&state, &user, id.into_inner()).await?,
+        pickups::cancel(&svc, &user, id.into_inner()).await?,
     ))
 }
 
@@ -414,11 +413,11 @@ pub async fn cancel_pickup(
 )]
 #[get("/recycling/pickups")]
 pub async fn round(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     q: web::Query<RouteQuery>,
 ) -> AppResult<web::Json<Vec<PickupView>>> {
-    Ok(web::Json(pickups::round(&state, &user, &q).await?))
+    Ok(web::Json(pickups::round(&svc, &user, &q).await?))
 }
 
 /// The recycler (or an admin) collected the old units; a linked application gains the recycling extra.
@@ -431,14 +430,14 @@ pub async fn round(
 )]
 #[post("/recycling/pickups/{id}/collect")]
 pub async fn collect(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     id: web::Path<Uuid>,
     body: Option<web::Json<HandlePickup>>,
 ) -> AppResult<web::Json<PickupView>> {
     let note = note_of(body)?;
     Ok(web::Json(
-        pickups::collect(&state, &user, id.into_inner(), note).await?,
+        pickups::collect(&svc, &user, id.into_inner(), note).await?,
     ))
 }
 
@@ -452,14 +451,14 @@ pub async fn collect(
 )]
 #[post("/recycling/pickups/{id}/miss")]
 pub async fn miss(
-    state: web::Data<AppState>,
+    svc: web::Data<TradeIn>,
     user: AuthUser,
     id: web::Path<Uuid>,
     body: Option<web::Json<HandlePickup>>,
 ) -> AppResult<web::Json<PickupView>> {
     let note = note_of(body)?;
     Ok(web::Json(
-        pickups::miss(&state, &user, id.into_inner(), note).await?,
+        pickups::miss(&svc, &user, id.into_inner(), note).await?,
     ))
 }
 

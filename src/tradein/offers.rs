@@ -11,15 +11,15 @@ use sea_orm::{
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::TradeIn;
 use super::dto::*;
+use super::rule_book::{group_of, rule_book};
 use super::rules::{Group, Purchase, RuleBook};
-use super::service::{group_of, rule_book, today};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::geo::{CoordSystem, LatLng};
 use crate::idempotency;
 use crate::pagination::{PageQuery, Paginated};
-use crate::state::AppState;
 
 pub const ACTIVE: &str = "active";
 pub const WITHDRAWN: &str = "withdrawn";
@@ -74,7 +74,7 @@ fn view(
 const OFFER_SCOPE: &str = "trade_in_offer";
 
 pub async fn create(
-    state: &AppState,
+    svc: &TradeIn,
     staff: &Principal,
     input: NewOffer,
     key: Option<String>,
@@ -86,19 +86,19 @@ pub async fn create(
         key: key.as_deref(),
         request_hash: &fingerprint,
     };
-    if let Some(answer) = retry.stored(&state.db).await? {
+    if let Some(answer) = retry.stored(&svc.db).await? {
         return Ok(answer);
     }
     let shop = shop::Entity::find_by_id(input.shop_id)
-        .one(&state.db)
+        .one(&svc.db)
         .await?
         .ok_or_else(|| AppError::not_found("门店不存在"))?;
     staff.require_staff_of(shop.merchant_id)?;
     if shop.status != crate::places::sync::ACTIVE {
         return Err(AppError::invalid_field("shop_id", "shop_closed"));
     }
-    let book = rule_book(state).await?;
-    let day = today(state);
+    let book = rule_book(svc).await?;
+    let day = svc.today();
     let grade = match group_of(&book, &input.category, day) {
         None => return Err(AppError::invalid_field("category", "unknown_category")),
         Some(Group::Appliance) => Some(
@@ -114,7 +114,7 @@ pub async fn create(
             "must_be_below_price",
         ));
     }
-    let now = state.clock.now();
+    let now = svc.clock.now();
     let starts_at = input.starts_at.unwrap_or(now);
     if input.ends_at <= starts_at || input.ends_at <= now {
         return Err(AppError::invalid_field(
@@ -145,28 +145,28 @@ pub async fn create(
     };
     let body = serde_json::to_value(view(&offer, &book, now, day, CoordSystem::Gcj02, None))
         .map_err(AppError::internal)?;
-    let _turn = state.write_turn().await;
-    let txn = state.db.begin().await?;
+    let _turn = svc.gate.turn().await;
+    let txn = svc.db.begin().await?;
     trade_in_offer::Entity::insert(offer.into_active_model())
         .exec_without_returning(&txn)
         .await?;
     idempotency::commit_answer(txn, &retry, (StatusCode::CREATED, body), now).await
 }
 
-pub async fn withdraw(state: &AppState, staff: &Principal, id: Uuid) -> AppResult<OfferView> {
+pub async fn withdraw(svc: &TradeIn, staff: &Principal, id: Uuid) -> AppResult<OfferView> {
     let offer = trade_in_offer::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(&svc.db)
         .await?
         .ok_or_else(|| AppError::not_found("以旧换新优惠不存在"))?;
     staff.require_staff_of(offer.merchant_id)?;
-    let now = state.clock.now();
+    let now = svc.clock.now();
     trade_in_offer::Entity::update_many()
         .col_expr(trade_in_offer::Column::Status, Expr::value(WITHDRAWN))
         .col_expr(trade_in_offer::Column::UpdatedAt, Expr::value(now))
         .filter(trade_in_offer::Column::Id.eq(id))
-        .exec(&state.db)
+        .exec(&svc.db)
         .await?;
-    let book = rule_book(state).await?;
+    let book = rule_book(svc).await?;
     let withdrawn = trade_in_offer::Model {
         status: WITHDRAWN.to_owned(),
         updated_at: now,
@@ -176,22 +176,22 @@ pub async fn withdraw(state: &AppState, staff: &Principal, id: Uuid) -> AppResul
         &withdrawn,
         &book,
         now,
-        today(state),
+        svc.today(),
         CoordSystem::Gcj02,
         None,
     ))
 }
 
 /// The caller's merchants' offers, newest first, including withdrawn and ended ones.
-pub async fn of_merchant(state: &AppState, staff: &Principal) -> AppResult<Vec<OfferView>> {
+pub async fn of_merchant(svc: &TradeIn, staff: &Principal) -> AppResult<Vec<OfferView>> {
     let rows = trade_in_offer::Entity::find()
         .filter(trade_in_offer::Column::MerchantId.is_in(staff.merchant_ids.clone()))
         .order_by_desc(trade_in_offer::Column::Id)
         .limit(500)
-        .all(&state.db)
+        .all(&svc.db)
         .await?;
-    let book = rule_book(state).await?;
-    let (now, day) = (state.clock.now(), today(state));
+    let book = rule_book(svc).await?;
+    let (now, day) = (svc.clock.now(), svc.today());
     Ok(rows
         .iter()
         .map(|o| view(o, &book, now, day, CoordSystem::Gcj02, None))
@@ -200,14 +200,14 @@ pub async fn of_merchant(state: &AppState, staff: &Principal) -> AppResult<Vec<O
 
 /// Offers running now at open shops: nearest first around a point (within a
 /// radius), else newest first with a cursor.
-pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<Paginated<OfferView>> {
+pub async fn search(svc: &TradeIn, q: &OfferQuery) -> AppResult<Paginated<OfferView>> {
     use trade_in_offer::Column as C;
     let page = PageQuery {
         limit: q.limit,
         cursor: q.cursor.clone(),
     }
     .page()?;
-    let now = state.clock.now();
+    let now = svc.clock.now();
     let mut query = trade_in_offer::Entity::find()
         .filter(C::Status.eq(ACTIVE))
         .filter(C::StartsAt.lte(now))
@@ -220,17 +220,17 @@ pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<Paginated<Off
     }
     let center =
         crate::geo::optional_point(q.lat, q.lng, q.coord).map_err(AppError::bad_request)?;
-    let book = rule_book(state).await?;
-    let day = today(state);
+    let book = rule_book(svc).await?;
+    let day = svc.today();
     // Offers of shops that have closed since are left out.
-    let open = |shop_id: Uuid| state.places.read_index().get(&shop_id).is_some();
+    let open = |shop_id: Uuid| svc.places.read_index().get(&shop_id).is_some();
 
     let Some(center) = center else {
         query = query.order_by_desc(C::Id).limit(page.limit + 1);
         if let Some(after) = page.after {
             query = query.filter(C::Id.lt(after));
         }
-        let rows = query.all(&state.db).await?;
+        let rows = query.all(&svc.db).await?;
         let mut listed = Paginated::from_rows(
             rows,
             page,
@@ -256,7 +256,7 @@ pub async fn search(state: &AppState, q: &OfferQuery) -> AppResult<Paginated<Off
         .filter(C::Lat.between(center.lat - dlat, center.lat + dlat))
         .filter(C::Lng.between(center.lng - dlng, center.lng + dlng))
         .limit(5_000)
-        .all(&state.db)
+        .all(&svc.db)
         .await?;
     let mut hits: Vec<(f64, trade_in_offer::Model)> = rows
         .into_iter()

@@ -12,15 +12,16 @@ use sea_orm::{
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::TradeIn;
 use super::dto::*;
-use super::service::{self, rule_book, today};
+use super::review::settle_recycling;
+use super::rule_book::rule_book;
 use super::slots;
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult};
 use crate::geo::LatLng;
 use crate::idempotency;
 use crate::pagination::{Page, Paginated};
-use crate::state::AppState;
 
 pub const SCHEDULED: &str = "scheduled";
 pub const COLLECTED: &str = "collected";
@@ -79,8 +80,8 @@ async fn slot(
 }
 
 /// A district's slots on a day with what is left in each.
-pub async fn availability(state: &AppState, q: &SlotQuery) -> AppResult<Vec<SlotView>> {
-    let defined = slots_of(&state.db, &q.district_code).await?;
+pub async fn availability(svc: &TradeIn, q: &SlotQuery) -> AppResult<Vec<SlotView>> {
+    let defined = slots_of(&svc.db, &q.district_code).await?;
     if defined.is_empty() {
         return Err(AppError::invalid_field(
             "district_code",
@@ -90,9 +91,9 @@ pub async fn availability(state: &AppState, q: &SlotQuery) -> AppResult<Vec<Slot
     let booked = recycling_slot_booking::Entity::find()
         .filter(recycling_slot_booking::Column::DistrictCode.eq(q.district_code.as_str()))
         .filter(recycling_slot_booking::Column::Day.eq(q.date))
-        .all(&state.db)
+        .all(&svc.db)
         .await?;
-    let now = state.clock.now_local().naive_local();
+    let now = svc.clock.now_local().naive_local();
     Ok(defined
         .into_iter()
         .map(|s| {
@@ -118,16 +119,16 @@ pub async fn availability(state: &AppState, q: &SlotQuery) -> AppResult<Vec<Slot
 
 /// The district an address is in: as given (must be in force), or that of
 /// the nearest shop within 3 km.
-async fn district_for(state: &AppState, given: Option<&str>, at: LatLng) -> AppResult<String> {
+async fn district_for(svc: &TradeIn, given: Option<&str>, at: LatLng) -> AppResult<String> {
     if let Some(code) = given {
-        let district = crate::districts::service::find(&state.db, code).await?;
-        if !district.is_some_and(|d| crate::districts::service::is_in_force(&d, today(state))) {
+        let district = crate::districts::service::find(&svc.db, code).await?;
+        if !district.is_some_and(|d| crate::districts::service::is_in_force(&d, svc.today())) {
             return Err(AppError::invalid_field("district_code", "unknown_district"));
         }
         return Ok(code.to_owned());
     }
     let nearest = {
-        let index = state.places.read_index();
+        let index = svc.places.read_index();
         index
             .nearest(
                 at,
@@ -143,14 +144,14 @@ async fn district_for(state: &AppState, given: Option<&str>, at: LatLng) -> AppR
         return Err(AppError::invalid_field("district_code", "required"));
     };
     shop::Entity::find_by_id(shop_id)
-        .one(&state.db)
+        .one(&svc.db)
         .await?
         .map(|s| s.district_code)
         .ok_or_else(|| AppError::invalid_field("district_code", "required"))
 }
 
 pub async fn book(
-    state: &AppState,
+    svc: &TradeIn,
     user: &Principal,
     input: NewPickup,
     key: Option<String>,
@@ -162,15 +163,15 @@ pub async fn book(
         key: key.as_deref(),
         request_hash: &fingerprint,
     };
-    if let Some(answer) = retry.stored(&state.db).await? {
+    if let Some(answer) = retry.stored(&svc.db).await? {
         return Ok(answer);
     }
     let position = input.coord.to_stored(LatLng::new(input.lat, input.lng));
     if !position.is_valid() || !crate::geo::in_chongqing(position) {
         return Err(AppError::invalid_field("lat", "outside_chongqing"));
     }
-    let book = rule_book(state).await?;
-    let day = today(state);
+    let book = rule_book(svc).await?;
+    let day = svc.today();
     let mut categories = input.categories.clone();
     categories.sort();
     categories.dedup();
@@ -180,14 +181,14 @@ pub async fn book(
             &format!("unknown_category:{unknown}"),
         ));
     }
-    let district = district_for(state, input.district_code.as_deref(), position).await?;
-    let Some(slot_row) = slot(&state.db, &district, &input.slot).await? else {
+    let district = district_for(svc, input.district_code.as_deref(), position).await?;
+    let Some(slot_row) = slot(&svc.db, &district, &input.slot).await? else {
         return Err(AppError::invalid_field("slot", "unknown_slot"));
     };
     let starts = slots::parse_time(&slot_row.starts_at)
         .ok_or_else(|| AppError::internal(format!("bad slot time {}", slot_row.starts_at)))?;
     if let Err(reason) =
-        slots::check_booking(state.clock.now_local().naive_local(), input.date, starts)
+        slots::check_booking(svc.clock.now_local().naive_local(), input.date, starts)
     {
         let field = if reason == slots::SLOT_CLOSED {
             "slot"
@@ -197,7 +198,7 @@ pub async fn book(
         return Err(AppError::invalid_field(field, reason));
     }
 
-    let now = state.clock.now();
+    let now = svc.clock.now();
     let pickup = recycling_pickup::Model {
         id: Uuid::now_v7(),
         user_id: user.user_id,
@@ -217,8 +218,8 @@ pub async fn book(
         updated_at: now,
     };
     let body = serde_json::to_value(view(&pickup, Some(&slot_row))).map_err(AppError::internal)?;
-    let _turn = state.write_turn().await;
-    let txn = state.db.begin().await?;
+    let _turn = svc.gate.turn().await;
+    let txn = svc.db.begin().await?;
     recycling_slot_booking::Entity::insert(recycling_slot_booking::ActiveModel {
         district_code: Set(district.clone()),
         day: Set(input.date),
@@ -280,11 +281,7 @@ async fn free_seat(txn: &impl ConnectionTrait, p: &recycling_pickup::Model) -> A
     Ok(())
 }
 
-pub async fn mine(
-    state: &AppState,
-    user: &Principal,
-    page: Page,
-) -> AppResult<Paginated<PickupView>> {
+pub async fn mine(svc: &TradeIn, user: &Principal, page: Page) -> AppResult<Paginated<PickupView>> {
     use recycling_pickup::Column as C;
     let mut q = recycling_pickup::Entity::find()
         .filter(C::UserId.eq(user.user_id))
@@ -293,8 +290,8 @@ pub async fn mine(
     if let Some(after) = page.after {
         q = q.filter(C::Id.lt(after));
     }
-    let rows = q.all(&state.db).await?;
-    let defined = recycling_slot::Entity::find().all(&state.db).await?;
+    let rows = q.all(&svc.db).await?;
+    let defined = recycling_slot::Entity::find().all(&svc.db).await?;
     Ok(Paginated::from_rows(
         rows,
         page,
@@ -313,9 +310,9 @@ fn slot_of<'a>(
         .find(|s| s.district_code == p.district_code && s.slot == p.slot)
 }
 
-async fn find(state: &AppState, id: Uuid) -> AppResult<recycling_pickup::Model> {
+async fn find(svc: &TradeIn, id: Uuid) -> AppResult<recycling_pickup::Model> {
     recycling_pickup::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(&svc.db)
         .await?
         .ok_or_else(|| AppError::not_found("回收预约不存在"))
 }
@@ -324,16 +321,16 @@ async fn find(state: &AppState, id: Uuid) -> AppResult<recycling_pickup::Model> 
 /// acting at once cannot both succeed); frees its seat when cancelled and
 /// settles the linked application's recycling extra.
 async fn finish(
-    state: &AppState,
+    svc: &TradeIn,
     pickup: &recycling_pickup::Model,
     to: &'static str,
     by: Option<(Uuid, Option<Uuid>)>,
     note: Option<String>,
 ) -> AppResult<PickupView> {
     use recycling_pickup::Column as C;
-    let now = state.clock.now();
-    let _turn = state.write_turn().await;
-    let txn = state.db.begin().await?;
+    let now = svc.clock.now();
+    let _turn = svc.gate.turn().await;
+    let txn = svc.db.begin().await?;
     let mut update = recycling_pickup::Entity::update_many()
         .col_expr(C::Status, Expr::value(to))
         .col_expr(C::UpdatedAt, Expr::value(now))
@@ -349,33 +346,30 @@ async fn finish(
     let done = update.exec(&txn).await?;
     if done.rows_affected == 0 {
         txn.rollback().await?;
-        let current = find(state, pickup.id).await?;
+        let current = find(svc, pickup.id).await?;
         return Err(AppError::invalid_transition("该回收预约已处理或已取消")
             .with_details(json!({ "status": current.status })));
     }
     if to == CANCELLED {
         free_seat(&txn, pickup).await?;
     }
-    service::settle_recycling(&txn, pickup.id, to == COLLECTED, now).await?;
+    settle_recycling(&txn, pickup.id, to == COLLECTED, now).await?;
     txn.commit().await?;
-    let updated = find(state, pickup.id).await?;
-    let s = slot(&state.db, &updated.district_code, &updated.slot).await?;
+    let updated = find(svc, pickup.id).await?;
+    let s = slot(&svc.db, &updated.district_code, &updated.slot).await?;
     Ok(view(&updated, s.as_ref()))
 }
 
-pub async fn cancel(state: &AppState, user: &Principal, id: Uuid) -> AppResult<PickupView> {
-    let pickup = find(state, id).await?;
+pub async fn cancel(svc: &TradeIn, user: &Principal, id: Uuid) -> AppResult<PickupView> {
+    let pickup = find(svc, id).await?;
     if pickup.user_id != user.user_id {
         return Err(AppError::not_found("回收预约不存在"));
     }
-    finish(state, &pickup, CANCELLED, None, None).await
+    finish(svc, &pickup, CANCELLED, None, None).await
 }
 
 /// The merchants of the caller that collect old appliances, by district.
-async fn recycler_districts(
-    state: &AppState,
-    caller: &Principal,
-) -> AppResult<Vec<(String, Uuid)>> {
+async fn recycler_districts(svc: &TradeIn, caller: &Principal) -> AppResult<Vec<(String, Uuid)>> {
     if caller.merchant_ids.is_empty() {
         return Ok(Vec::new());
     }
@@ -388,21 +382,17 @@ async fn recycler_districts(
         .filter(shop::Column::Status.eq(crate::places::sync::ACTIVE))
         .distinct()
         .into_tuple::<(String, Uuid)>()
-        .all(&state.db)
+        .all(&svc.db)
         .await?)
 }
 
 /// Who may handle a pickup in `district`: an admin, or staff of a merchant
 /// with a recycling shop there (the merchant is recorded).
-async fn handler_for(
-    state: &AppState,
-    caller: &Principal,
-    district: &str,
-) -> AppResult<Option<Uuid>> {
+async fn handler_for(svc: &TradeIn, caller: &Principal, district: &str) -> AppResult<Option<Uuid>> {
     if caller.has_role(Role::Admin) {
         return Ok(None);
     }
-    recycler_districts(state, caller)
+    recycler_districts(svc, caller)
         .await?
         .into_iter()
         .find(|(d, _)| d == district)
@@ -411,15 +401,15 @@ async fn handler_for(
 }
 
 pub async fn collect(
-    state: &AppState,
+    svc: &TradeIn,
     caller: &Principal,
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<PickupView> {
-    let pickup = find(state, id).await?;
-    let merchant = handler_for(state, caller, &pickup.district_code).await?;
+    let pickup = find(svc, id).await?;
+    let merchant = handler_for(svc, caller, &pickup.district_code).await?;
     finish(
-        state,
+        svc,
         &pickup,
         COLLECTED,
         Some((caller.user_id, merchant)),
@@ -429,38 +419,31 @@ pub async fn collect(
 }
 
 pub async fn miss(
-    state: &AppState,
+    svc: &TradeIn,
     caller: &Principal,
     id: Uuid,
     note: Option<String>,
 ) -> AppResult<PickupView> {
-    let pickup = find(state, id).await?;
-    let merchant = handler_for(state, caller, &pickup.district_code).await?;
-    let defined = slot(&state.db, &pickup.district_code, &pickup.slot).await?;
+    let pickup = find(svc, id).await?;
+    let merchant = handler_for(svc, caller, &pickup.district_code).await?;
+    let defined = slot(&svc.db, &pickup.district_code, &pickup.slot).await?;
     let starts = defined
         .as_ref()
         .and_then(|s| slots::parse_time(&s.starts_at));
     if starts
-        .is_some_and(|t| !slots::has_started(state.clock.now_local().naive_local(), pickup.day, t))
+        .is_some_and(|t| !slots::has_started(svc.clock.now_local().naive_local(), pickup.day, t))
     {
         return Err(AppError::conflict(
             TOO_EARLY,
             "预约时段尚未开始，不能登记为未收到",
         ));
     }
-    finish(
-        state,
-        &pickup,
-        MISSED,
-        Some((caller.user_id, merchant)),
-        note,
-    )
-    .await
+    finish(svc, &pickup, MISSED, Some((caller.user_id, merchant)), note).await
 }
 
 /// A day's pickups for the caller's districts (recycler) or any (admin).
 pub async fn round(
-    state: &AppState,
+    svc: &TradeIn,
     caller: &Principal,
     q: &RouteQuery,
 ) -> AppResult<Vec<PickupView>> {
@@ -471,7 +454,7 @@ pub async fn round(
         .order_by_asc(C::Slot)
         .order_by_asc(C::Id);
     if !caller.has_role(Role::Admin) {
-        let mine: Vec<String> = recycler_districts(state, caller)
+        let mine: Vec<String> = recycler_districts(svc, caller)
             .await?
             .into_iter()
             .map(|(d, _)| d)
@@ -489,27 +472,27 @@ pub async fn round(
     if let Some(status) = &q.status {
         query = query.filter(C::Status.eq(status.as_str()));
     }
-    let rows = query.limit(1_000).all(&state.db).await?;
-    let defined = recycling_slot::Entity::find().all(&state.db).await?;
+    let rows = query.limit(1_000).all(&svc.db).await?;
+    let defined = recycling_slot::Entity::find().all(&svc.db).await?;
     Ok(rows.iter().map(|p| view(p, slot_of(&defined, p))).collect())
 }
 
-pub async fn set_capacity(state: &AppState, input: SlotCapacity) -> AppResult<Vec<SlotView>> {
+pub async fn set_capacity(svc: &TradeIn, input: SlotCapacity) -> AppResult<Vec<SlotView>> {
     use recycling_slot::Column as C;
     let done = recycling_slot::Entity::update_many()
         .col_expr(C::Capacity, Expr::value(input.capacity))
         .filter(C::DistrictCode.eq(input.district_code.as_str()))
         .filter(C::Slot.eq(input.slot.as_str()))
-        .exec(&state.db)
+        .exec(&svc.db)
         .await?;
     if done.rows_affected == 0 {
         return Err(AppError::not_found("该区县没有这个回收时段"));
     }
     availability(
-        state,
+        svc,
         &SlotQuery {
             district_code: input.district_code,
-            date: today(state),
+            date: svc.today(),
         },
     )
     .await

@@ -3,12 +3,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::*;
-use super::service::{self, ExpirySweep};
+use super::expiry::{self, ExpirySweep};
+use super::{Vouchers, campaigns, claiming, redemption, wallet};
 use crate::auth::{AdminUser, AuthUser, MerchantUser};
 use crate::error::{AppResult, ErrorBody};
 use crate::idempotency;
 use crate::pagination::{PageQuery, Paginated};
-use crate::state::AppState;
 
 /// Creates a campaign of one tier released in rounds.
 #[utoipa::path(
@@ -25,13 +25,13 @@ use crate::state::AppState;
 )]
 #[post("/admin/voucher-campaigns")]
 pub async fn create_campaign(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     admin: AdminUser,
     body: web::Json<NewCampaign>,
 ) -> AppResult<HttpResponse> {
     let input = body.into_inner();
     input.validate()?;
-    let created = service::create_campaign(&state, &admin, input).await?;
+    let created = campaigns::create_campaign(&svc, &admin, input).await?;
     Ok(HttpResponse::Created().json(created))
 }
 
@@ -43,11 +43,11 @@ pub async fn create_campaign(
 )]
 #[get("/voucher-campaigns")]
 pub async fn list_campaigns(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     q: web::Query<CampaignQuery>,
 ) -> AppResult<web::Json<Vec<CampaignView>>> {
     Ok(web::Json(
-        service::list_campaigns(&state, q.status.as_deref()).await?,
+        campaigns::list_campaigns(&svc, q.status.as_deref()).await?,
     ))
 }
 
@@ -59,11 +59,11 @@ pub async fn list_campaigns(
 )]
 #[get("/voucher-campaigns/{id}")]
 pub async fn get_campaign(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<CampaignView>> {
     Ok(web::Json(
-        service::get_campaign(&state, id.into_inner()).await?,
+        campaigns::get_campaign(&svc, id.into_inner()).await?,
     ))
 }
 
@@ -87,13 +87,13 @@ pub async fn get_campaign(
 )]
 #[post("/voucher-campaigns/{id}/claims")]
 pub async fn claim(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     user: AuthUser,
     req: HttpRequest,
     id: web::Path<Uuid>,
 ) -> AppResult<HttpResponse> {
     let key = idempotency::key_from(&req)?;
-    let (status, body) = service::claim(&state, &user, id.into_inner(), key).await?;
+    let (status, body) = claiming::claim(&svc, &user, id.into_inner(), key).await?;
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -106,7 +106,7 @@ pub async fn claim(
 )]
 #[get("/vouchers/mine")]
 pub async fn mine(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     user: AuthUser,
     q: web::Query<MineQuery>,
 ) -> AppResult<web::Json<Paginated<VoucherView>>> {
@@ -117,7 +117,7 @@ pub async fn mine(
     }
     .page()?;
     Ok(web::Json(
-        service::mine(&state, &user, q.status.as_deref(), page).await?,
+        wallet::mine(&svc, &user, q.status.as_deref(), page).await?,
     ))
 }
 
@@ -139,7 +139,7 @@ pub async fn mine(
 )]
 #[post("/merchant/redemptions")]
 pub async fn redeem(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     staff: MerchantUser,
     req: HttpRequest,
     body: web::Json<RedeemRequest>,
@@ -147,7 +147,7 @@ pub async fn redeem(
     let key = idempotency::key_from(&req)?;
     let input = body.into_inner();
     input.validate()?;
-    let (status, body) = service::redeem(&state, &staff, input, key).await?;
+    let (status, body) = redemption::redeem(&svc, &staff, input, key).await?;
     Ok(HttpResponse::build(status).json(body))
 }
 
@@ -167,12 +167,12 @@ pub async fn redeem(
 )]
 #[post("/merchant/redemptions/{id}/reversal")]
 pub async fn reverse(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     staff: MerchantUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<Reversed>> {
     Ok(web::Json(
-        service::reverse(&state, &staff, id.into_inner()).await?,
+        redemption::reverse(&svc, &staff, id.into_inner()).await?,
     ))
 }
 
@@ -191,11 +191,11 @@ pub async fn reverse(
 )]
 #[get("/admin/voucher-campaigns/{id}/stats")]
 pub async fn stats(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     _admin: AdminUser,
     id: web::Path<Uuid>,
 ) -> AppResult<web::Json<CampaignStats>> {
-    Ok(web::Json(service::stats(&state, id.into_inner()).await?))
+    Ok(web::Json(super::stats::stats(&svc, id.into_inner()).await?))
 }
 
 /// Runs the expiry sweep now (it also runs in the background).
@@ -206,8 +206,8 @@ pub async fn stats(
 )]
 #[post("/admin/vouchers/expiry-sweeps")]
 pub async fn expire_now(
-    state: web::Data<AppState>,
+    svc: web::Data<Vouchers>,
     _admin: AdminUser,
 ) -> AppResult<web::Json<ExpirySweep>> {
-    Ok(web::Json(service::expire_due(&state).await?))
+    Ok(web::Json(expiry::expire_due(&svc).await?))
 }

@@ -24,13 +24,12 @@
 //! Nothing is read before writing on the common path: a fresh claim costs
 //! its share of one UPDATE and one multi-row INSERT.
 //!
-//! In front of the writer, `ClaimBook` remembers rounds found sold out (for a second)
+//! In front of the writer, `ClaimBook` (claim_book.rs) remembers rounds found sold out (for a second)
 //! and users found at their limit (for good, slots are never given back),
 //! so the rush after a sell-out is refused without touching the database.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use std::time::Duration;
 
 use actix_web::http::StatusCode;
 use entity::{voucher, voucher_round};
@@ -43,9 +42,12 @@ use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::service::{CampaignInfo, replay};
+use super::campaigns::CampaignInfo;
+use super::claim_book::ClaimBook;
+use super::claiming::replay;
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
+use crate::workers::runtime::{BatchQueue, Stop};
 
 pub const SOLD_OUT: &str = "sold_out";
 pub const LIMIT_REACHED: &str = "limit_reached";
@@ -83,88 +85,23 @@ impl ClaimJob {
     }
 }
 
-/// What this instance has learnt from committed batches.
-#[derive(Clone)]
-pub struct ClaimBook {
-    sold_out: moka::future::Cache<Uuid, ()>,
-    /// (round, user) → highest slot the user holds in the round.
-    slots: moka::future::Cache<(Uuid, Uuid), i32>,
-}
-
-impl ClaimBook {
-    pub fn new() -> Self {
-        Self {
-            // Stock can come back (expired vouchers, races handed back), so
-            // a sold-out round is asked about again after a second.
-            sold_out: moka::future::Cache::builder()
-                .max_capacity(10_000)
-                .time_to_live(Duration::from_secs(1))
-                .build(),
-            slots: moka::future::Cache::builder()
-                .max_capacity(2_000_000)
-                .time_to_idle(Duration::from_secs(24 * 3600))
-                .build(),
-        }
-    }
-
-    /// The refusal this instance already knows the answer to, if any.
-    pub async fn refusal(&self, round: Uuid, user: Uuid, limit: i32) -> Option<AppError> {
-        if self.slots.get(&(round, user)).await.unwrap_or(0) >= limit {
-            return Some(limit_reached());
-        }
-        if self.sold_out.contains_key(&round) {
-            return Some(sold_out());
-        }
-        None
-    }
-
-    async fn holds(&self, round: Uuid, user: Uuid, slot: i32) {
-        let known = self.slots.get(&(round, user)).await.unwrap_or(0);
-        if slot > known {
-            self.slots.insert((round, user), slot).await;
-        }
-    }
-
-    async fn stock_left(&self, round: Uuid, left: i64) {
-        if left <= 0 {
-            self.sold_out.insert(round, ()).await;
-        } else {
-            self.sold_out.invalidate(&round).await;
-        }
-    }
-}
-
-impl Default for ClaimBook {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
 pub type ClaimWriter = mpsc::Sender<ClaimJob>;
 
-/// Starts the writer task (inside the actix runtime).
-pub fn spawn(db: DatabaseConnection, book: ClaimBook) -> ClaimWriter {
-    let (tx, mut rx) = mpsc::channel::<ClaimJob>(4 * MAX_BATCH);
-    actix_web::rt::spawn(async move {
-        let mut again: Vec<ClaimJob> = Vec::new();
-        loop {
-            let mut batch = std::mem::take(&mut again);
-            if batch.is_empty() {
-                match rx.recv().await {
-                    Some(job) => batch.push(job),
-                    None => break,
-                }
-            }
-            while batch.len() < MAX_BATCH {
-                match rx.try_recv() {
-                    Ok(job) => batch.push(job),
-                    Err(_) => break,
-                }
-            }
-            again = write(&db, &book, batch).await;
-        }
-    });
-    tx
+pub type ClaimQueue = mpsc::Receiver<ClaimJob>;
+
+pub fn channel() -> (ClaimWriter, ClaimQueue) {
+    mpsc::channel(4 * MAX_BATCH)
+}
+
+/// The writer task (`workers` starts it): commits batches until stopped,
+/// then commits and answers what is still queued.
+pub async fn run(db: DatabaseConnection, book: ClaimBook, queue: ClaimQueue, stop: Stop) {
+    let mut queue = BatchQueue::new(queue, stop, MAX_BATCH);
+    // Claims that lost a race with another instance go first in the next batch.
+    let mut batch = Vec::new();
+    while queue.fill(&mut batch).await {
+        batch = write(&db, &book, std::mem::take(&mut batch)).await;
+    }
 }
 
 /// What became of one claim in a batch.

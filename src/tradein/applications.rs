@@ -1,46 +1,58 @@
-//! Rules in force, quotes, and subsidy applications with their review.
-
-use std::sync::Arc;
-use std::time::Duration;
+//! Subsidy applications: the subsidy computed from the rules in force on the
+//! invoice date, never read from the client; the per-person quota held by a
+//! unique index across instances; invoices, serials and pickups used once.
 
 use actix_web::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
-use entity::{
-    merchant, recycling_pickup, trade_in_application, trade_in_offer, trade_in_rule_set, user,
-};
-use sea_orm::sea_query::{Expr, ExprTrait};
+use entity::{merchant, recycling_pickup, trade_in_application, trade_in_offer};
+use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
-    QueryOrder, QuerySelect, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    QuerySelect, TransactionTrait,
 };
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use sea_orm::DatabaseConnection;
+
+use super::TradeIn;
 use super::dto::*;
-use super::rules::{self, Group, Purchase, RuleBook, RuleSet};
+use super::quotes::check_price_and_grade;
+use super::rule_book::rule_book;
+use super::rules::{self, Purchase};
 use crate::auth::{Principal, Role};
 use crate::error::{AppError, AppResult, is_unique_violation};
 use crate::idempotency;
-use crate::notify::{self, template};
 use crate::pagination::{Page, Paginated};
-use crate::state::AppState;
 
 pub const QUOTA_USED: &str = "quota_used";
+
 pub const INVOICE_USED: &str = "invoice_used";
+
 pub const SERIAL_USED: &str = "serial_used";
+
 pub const PICKUP_LINKED: &str = "pickup_already_linked";
+
 pub const PICKUP_NOT_USABLE: &str = "pickup_not_usable";
+
 pub const NOT_ELIGIBLE: &str = "not_eligible";
+
 pub const OUTSIDE_PROGRAMME: &str = "outside_programme_window";
+
 pub const PRICE_ABOVE_OFFER: &str = "price_above_offer";
+
 pub const ALREADY_REVIEWED: &str = "already_reviewed";
+
 pub const TRY_AGAIN: &str = "try_again";
 
-const APPLICATION_SCOPE: &str = "trade_in_application";
+pub(super) const APPLICATION_SCOPE: &str = "trade_in_application";
 
 pub const PENDING: &str = "pending";
+
 pub const APPROVED: &str = "approved";
+
 pub const REJECTED: &str = "rejected";
+
 pub const REFUNDED: &str = "refunded";
 
 /// Recycling extra of an application.
@@ -49,128 +61,6 @@ pub mod recycling_state {
     pub const PENDING: &str = "pending";
     pub const GRANTED: &str = "granted";
     pub const LOST: &str = "lost";
-}
-
-/// Per-instance trade-in state: the rule book, re-read from the database at
-/// most every minute so a rule version added there reaches every instance.
-pub struct TradeInState {
-    pub rules: moka::future::Cache<(), Arc<RuleBook>>,
-}
-
-impl Default for TradeInState {
-    fn default() -> Self {
-        Self {
-            rules: moka::future::Cache::builder()
-                .max_capacity(1)
-                .time_to_live(Duration::from_secs(60))
-                .build(),
-        }
-    }
-}
-
-pub async fn load_rules(db: &impl ConnectionTrait) -> AppResult<RuleBook> {
-    let rows = trade_in_rule_set::Entity::find().all(db).await?;
-    let sets = rows
-        .iter()
-        .map(|row| serde_json::from_str::<RuleSet>(&row.body))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(AppError::internal)?;
-    RuleBook::new(sets).map_err(AppError::internal)
-}
-
-pub async fn rule_book(state: &AppState) -> AppResult<Arc<RuleBook>> {
-    let db = state.db.clone();
-    state
-        .tradein
-        .rules
-        .try_get_with((), async move { load_rules(&db).await.map(Arc::new) })
-        .await
-        .map_err(|e| e.clone_for_reply())
-}
-
-pub fn today(state: &AppState) -> NaiveDate {
-    state.clock.now_local().date_naive()
-}
-
-// ---------------------------------------------------------------- categories and quotes
-
-pub async fn categories(state: &AppState) -> AppResult<Vec<TradeInCategory>> {
-    let book = rule_book(state).await?;
-    let day = today(state);
-    let Some((set, categories)) = book.national(day) else {
-        return Ok(Vec::new());
-    };
-    Ok(categories
-        .iter()
-        .map(|c| {
-            let bonus = book.recycling_bonus(&c.code, day);
-            TradeInCategory {
-                code: c.code.clone(),
-                name: c.name.clone(),
-                group: c.group,
-                rule: set.code.clone(),
-                rule_name: set.name.clone(),
-                grade_rates: c
-                    .grade_rates_bp
-                    .iter()
-                    .map(|(grade, bp)| (grade.clone(), rules::rate_fraction(*bp)))
-                    .collect(),
-                flat_rate: c.flat_rate_bp.map(rules::rate_fraction),
-                price_limit_fen: c.price_limit_fen,
-                cap_fen: c.cap_fen,
-                per_year: c.per_year,
-                recycling_bonus_rate: bonus.map(|(_, bp, _)| rules::rate_fraction(bp)),
-                recycling_rule: bonus.map(|(s, _, _)| s.code.clone()),
-                rural_list: book.rural_list(&c.code, day).map(|s| s.code.clone()),
-            }
-        })
-        .collect())
-}
-
-fn check_price_and_grade(price_fen: i64, grade: Option<u8>) -> AppResult<()> {
-    if !(1..=100_000_000).contains(&price_fen) {
-        return Err(AppError::invalid_field("price_fen", "out_of_range"));
-    }
-    if grade.is_some_and(|g| !(1..=5).contains(&g)) {
-        return Err(AppError::invalid_field("efficiency_grade", "out_of_range"));
-    }
-    Ok(())
-}
-
-pub async fn quote(state: &AppState, q: &QuoteQuery) -> AppResult<QuoteView> {
-    check_price_and_grade(q.price_fen, q.efficiency_grade)?;
-    let book = rule_book(state).await?;
-    let day = q.date.unwrap_or_else(|| today(state));
-    let quote = book.quote(&Purchase {
-        category: &q.category,
-        price_fen: q.price_fen,
-        efficiency_grade: q.efficiency_grade,
-        day,
-        recycling: q.recycling.unwrap_or(false),
-    });
-    if quote.reason == Some(rules::UNKNOWN_CATEGORY) {
-        return Err(AppError::invalid_field("category", rules::UNKNOWN_CATEGORY));
-    }
-    let name = book
-        .category(&q.category, day)
-        .map_or(q.category.as_str(), |c| c.name.as_str());
-    Ok(QuoteView {
-        explanation: quote.explanation(name, q.price_fen),
-        eligible: quote.eligible,
-        reason: quote.reason.map(str::to_owned),
-        subsidy_fen: quote.subsidy_fen,
-        rate: rules::rate_fraction(quote.rate_bp),
-        cap_fen: quote.cap_fen,
-        capped: quote.capped,
-        rule: quote.rule,
-        rule_name: quote.rule_name,
-        national_subsidy_fen: quote.national_subsidy_fen,
-        recycling_bonus_fen: quote.recycling_bonus_fen,
-        recycling_rule: quote.recycling_rule,
-        per_year: quote.per_year,
-        programme_year: quote.programme_year,
-        rural_list: quote.rural_list,
-    })
 }
 
 // ---------------------------------------------------------------- applications
@@ -214,11 +104,11 @@ pub fn view(a: &trade_in_application::Model) -> ApplicationView {
 }
 
 /// Applications that still count (everything but rejected ones).
-fn alive() -> sea_orm::sea_query::SimpleExpr {
+pub(super) fn alive() -> sea_orm::sea_query::SimpleExpr {
     trade_in_application::Column::Status.ne(REJECTED)
 }
 
-fn quota_used(category: &str, year: i32, per_year: u32) -> AppError {
+pub(super) fn quota_used(category: &str, year: i32, per_year: u32) -> AppError {
     AppError::conflict(
         QUOTA_USED,
         "本年度该品类的以旧换新补贴名额已用完（退货也占用名额）",
@@ -231,7 +121,7 @@ fn quota_used(category: &str, year: i32, per_year: u32) -> AppError {
 }
 
 /// Which live application already holds this invoice, serial or pickup.
-async fn holder_conflict(
+pub(super) async fn holder_conflict(
     db: &impl ConnectionTrait,
     merchant_id: Uuid,
     invoice_no: &str,
@@ -269,19 +159,19 @@ async fn holder_conflict(
     )
 }
 
-fn invoice_used() -> AppError {
+pub(super) fn invoice_used() -> AppError {
     AppError::conflict(INVOICE_USED, "该商户的这张发票已申请过补贴")
 }
 
-fn serial_used() -> AppError {
+pub(super) fn serial_used() -> AppError {
     AppError::conflict(SERIAL_USED, "该产品序列号（IMEI）已申请过补贴")
 }
 
-fn pickup_linked() -> AppError {
+pub(super) fn pickup_linked() -> AppError {
     AppError::conflict(PICKUP_LINKED, "该回收预约已用于另一份申请")
 }
 
-async fn used_slots(
+pub(super) async fn used_slots(
     db: &impl ConnectionTrait,
     user_id: Uuid,
     category: &str,
@@ -301,7 +191,7 @@ async fn used_slots(
 }
 
 pub async fn apply(
-    state: &AppState,
+    svc: &TradeIn,
     user: &Principal,
     input: NewApplication,
     key: Option<String>,
@@ -313,11 +203,11 @@ pub async fn apply(
         key: key.as_deref(),
         request_hash: &fingerprint,
     };
-    if let Some(answer) = retry.stored(&state.db).await? {
+    if let Some(answer) = retry.stored(&svc.db).await? {
         return Ok(answer);
     }
     check_price_and_grade(input.price_fen, input.efficiency_grade)?;
-    let today = today(state);
+    let today = svc.today();
     let invoice_date = input.invoice_date.unwrap_or(today);
     if invoice_date > today {
         return Err(AppError::invalid_field("invoice_date", "in_future"));
@@ -326,7 +216,7 @@ pub async fn apply(
     let serial_no = normalize_reference(&input.serial_no);
 
     let seller = merchant::Entity::find_by_id(input.merchant_id)
-        .one(&state.db)
+        .one(&svc.db)
         .await?;
     if seller.is_none_or(|m| m.status != "approved") {
         return Err(AppError::invalid_field("merchant_id", "unknown_merchant"));
@@ -334,10 +224,10 @@ pub async fn apply(
     let mut grade = input.efficiency_grade;
     if let Some(offer_id) = input.offer_id {
         let offer = trade_in_offer::Entity::find_by_id(offer_id)
-            .one(&state.db)
+            .one(&svc.db)
             .await?
             .ok_or_else(|| AppError::invalid_field("offer_id", "unknown_offer"))?;
-        check_against_offer(&offer, &input, invoice_date, state)?;
+        check_against_offer(&offer, &input, invoice_date, svc)?;
         let offer_grade = offer.efficiency_grade.and_then(|g| u8::try_from(g).ok());
         match (grade, offer_grade) {
             (None, g) => grade = g,
@@ -351,7 +241,7 @@ pub async fn apply(
         }
     }
 
-    let book = rule_book(state).await?;
+    let book = rule_book(svc).await?;
     let Some((rule_set, _)) = book.national(invoice_date) else {
         return Err(AppError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -368,7 +258,7 @@ pub async fn apply(
 
     let pickup = match input.recycling_pickup_id {
         None => None,
-        Some(id) => Some(usable_pickup(&state.db, user, id, &input.category).await?),
+        Some(id) => Some(usable_pickup(&svc.db, user, id, &input.category).await?),
     };
     let quote = book.quote(&Purchase {
         category: &input.category,
@@ -398,7 +288,7 @@ pub async fn apply(
         0
     };
     if let Some(conflict) = holder_conflict(
-        &state.db,
+        &svc.db,
         input.merchant_id,
         &invoice_no,
         &serial_no,
@@ -406,10 +296,10 @@ pub async fn apply(
     )
     .await?
     {
-        return replay_or(state, &retry, conflict).await;
+        return replay_or(svc, &retry, conflict).await;
     }
 
-    let now = state.clock.now();
+    let now = svc.clock.now();
     let year = invoice_date.year();
     let mut row = trade_in_application::Model {
         id: Uuid::now_v7(),
@@ -445,15 +335,15 @@ pub async fn apply(
     // takes the lowest free one, and a try that loses a race to another
     // request (on any instance) reads again and takes the next.
     for _ in 0..per_year + 2 {
-        let taken = used_slots(&state.db, user.user_id, &row.category, year).await?;
+        let taken = used_slots(&svc.db, user.user_id, &row.category, year).await?;
         let Some(slot) = (1..=i32::try_from(per_year).unwrap_or(1)).find(|s| !taken.contains(s))
         else {
-            return replay_or(state, &retry, quota_used(&row.category, year, per_year)).await;
+            return replay_or(svc, &retry, quota_used(&row.category, year, per_year)).await;
         };
         row.quota_slot = slot;
         let body = serde_json::to_value(view(&row)).map_err(AppError::internal)?;
-        let turn = state.write_turn().await;
-        let txn = state.db.begin().await?;
+        let turn = svc.gate.turn().await;
+        let txn = svc.db.begin().await?;
         let inserted = trade_in_application::Entity::insert(row.clone().into_active_model())
             .exec_without_returning(&txn)
             .await;
@@ -472,7 +362,7 @@ pub async fn apply(
             } else {
                 return Err(e.into());
             };
-            return replay_or(state, &retry, conflict).await;
+            return replay_or(svc, &retry, conflict).await;
         }
         return idempotency::commit_answer(txn, &retry, (StatusCode::CREATED, body), now).await;
     }
@@ -481,28 +371,28 @@ pub async fn apply(
 
 /// A concurrent retry with the same key lost the race to its own first
 /// attempt: answer it with the first attempt's response, not the conflict.
-async fn replay_or(
-    state: &AppState,
+pub(super) async fn replay_or(
+    svc: &TradeIn,
     retry: &idempotency::Retry<'_>,
     conflict: AppError,
 ) -> AppResult<(StatusCode, Value)> {
-    match retry.stored(&state.db).await? {
+    match retry.stored(&svc.db).await? {
         Some(answer) => Ok(answer),
         None => Err(conflict),
     }
 }
 
-fn check_against_offer(
+pub(super) fn check_against_offer(
     offer: &trade_in_offer::Model,
     input: &NewApplication,
     invoice_date: NaiveDate,
-    state: &AppState,
+    svc: &TradeIn,
 ) -> AppResult<()> {
     if offer.merchant_id != input.merchant_id || offer.category != input.category {
         return Err(AppError::invalid_field("offer_id", "offer_mismatch"));
     }
     let local = |t: chrono::DateTime<chrono::Utc>| {
-        t.with_timezone(&state.clock.now_local().timezone())
+        t.with_timezone(&svc.clock.now_local().timezone())
             .date_naive()
     };
     if invoice_date < local(offer.starts_at) || invoice_date > local(offer.ends_at) {
@@ -522,7 +412,7 @@ fn check_against_offer(
 }
 
 /// The caller's own pickup, for `category`, not missed or cancelled.
-async fn usable_pickup(
+pub(super) async fn usable_pickup(
     db: &DatabaseConnection,
     user: &Principal,
     id: Uuid,
@@ -552,9 +442,9 @@ async fn usable_pickup(
     Ok(pickup)
 }
 
-pub async fn get(state: &AppState, caller: &Principal, id: Uuid) -> AppResult<ApplicationView> {
+pub async fn get(svc: &TradeIn, caller: &Principal, id: Uuid) -> AppResult<ApplicationView> {
     let row = trade_in_application::Entity::find_by_id(id)
-        .one(&state.db)
+        .one(&svc.db)
         .await?
         .filter(|a| {
             a.user_id == caller.user_id
@@ -566,7 +456,7 @@ pub async fn get(state: &AppState, caller: &Principal, id: Uuid) -> AppResult<Ap
 }
 
 pub async fn mine(
-    state: &AppState,
+    svc: &TradeIn,
     user: &Principal,
     page: Page,
 ) -> AppResult<Paginated<ApplicationView>> {
@@ -578,220 +468,8 @@ pub async fn mine(
     if let Some(after) = page.after {
         q = q.filter(C::Id.lt(after));
     }
-    let rows = q.all(&state.db).await?;
+    let rows = q.all(&svc.db).await?;
     Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
-}
-
-/// The review queue, oldest first.
-pub async fn review_queue(
-    state: &AppState,
-    q: &ApplicationQuery,
-    page: Page,
-) -> AppResult<Paginated<ApplicationView>> {
-    use trade_in_application::Column as C;
-    let mut query = trade_in_application::Entity::find()
-        .order_by_asc(C::Id)
-        .limit(page.limit + 1);
-    if let Some(status) = &q.status {
-        query = query.filter(C::Status.eq(known_status(status)?));
-    }
-    if let Some(category) = &q.category {
-        query = query.filter(C::Category.eq(category.as_str()));
-    }
-    if let Some(after) = page.after {
-        query = query.filter(C::Id.gt(after));
-    }
-    let rows = query.all(&state.db).await?;
-    Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
-}
-
-/// Applications naming the caller's merchants, newest first (to find the
-/// one to mark refunded): `status`, `invoice_no`.
-pub async fn of_merchant(
-    state: &AppState,
-    staff: &Principal,
-    q: &ApplicationQuery,
-    page: Page,
-) -> AppResult<Paginated<ApplicationView>> {
-    use trade_in_application::Column as C;
-    let mut query = trade_in_application::Entity::find()
-        .filter(C::MerchantId.is_in(staff.merchant_ids.clone()))
-        .order_by_desc(C::Id)
-        .limit(page.limit + 1);
-    if let Some(status) = &q.status {
-        query = query.filter(C::Status.eq(known_status(status)?));
-    }
-    if let Some(category) = &q.category {
-        query = query.filter(C::Category.eq(category.as_str()));
-    }
-    if let Some(invoice) = &q.invoice_no {
-        query = query.filter(C::InvoiceNo.eq(normalize_reference(invoice)));
-    }
-    if let Some(after) = page.after {
-        query = query.filter(C::Id.lt(after));
-    }
-    let rows = query.all(&state.db).await?;
-    Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
-}
-
-fn known_status(status: &str) -> AppResult<&str> {
-    if [PENDING, APPROVED, REJECTED, REFUNDED].contains(&status) {
-        Ok(status)
-    } else {
-        Err(AppError::bad_request(
-            "status 须为 pending、approved、rejected 或 refunded",
-        ))
-    }
-}
-
-pub enum Decision {
-    Approve,
-    Reject(String),
-}
-
-pub async fn review(
-    state: &AppState,
-    admin: &Principal,
-    id: Uuid,
-    decision: Decision,
-) -> AppResult<ApplicationView> {
-    use trade_in_application::Column as C;
-    let now = state.clock.now();
-    let (status, reason) = match decision {
-        Decision::Approve => (APPROVED, None),
-        Decision::Reject(reason) => (REJECTED, Some(reason.trim().to_owned())),
-    };
-    let _turn = state.write_turn().await;
-    let txn = state.db.begin().await?;
-    let done = trade_in_application::Entity::update_many()
-        .col_expr(C::Status, Expr::value(status))
-        .col_expr(C::Reason, Expr::value(reason.clone()))
-        .col_expr(C::ReviewedBy, Expr::value(Some(admin.user_id)))
-        .col_expr(C::ReviewedAt, Expr::value(Some(now)))
-        .col_expr(C::UpdatedAt, Expr::value(now))
-        .filter(C::Id.eq(id))
-        .filter(C::Status.eq(PENDING))
-        .exec(&txn)
-        .await?;
-    let row = trade_in_application::Entity::find_by_id(id)
-        .one(&txn)
-        .await?
-        .ok_or_else(|| AppError::not_found("申请不存在"))?;
-    if done.rows_affected == 0 {
-        txn.rollback().await?;
-        return Err(AppError::conflict(ALREADY_REVIEWED, "该申请已审核")
-            .with_details(json!({ "status": row.status })));
-    }
-    notify_applicant(&txn, state, &row).await?;
-    txn.commit().await?;
-    Ok(view(&row))
-}
-
-/// Queues the review result to the applicant (in the review's transaction,
-/// so a WeChat outage delays the message but never loses it).
-async fn notify_applicant(
-    txn: &impl ConnectionTrait,
-    state: &AppState,
-    row: &trade_in_application::Model,
-) -> AppResult<()> {
-    let Some(applicant) = user::Entity::find_by_id(row.user_id).one(txn).await? else {
-        return Ok(());
-    };
-    let book = rule_book(state).await?;
-    let category = book
-        .category(&row.category, row.invoice_date)
-        .map_or(row.category.as_str(), |c| c.name.as_str());
-    let (result, note) = if row.status == APPROVED {
-        ("已通过", "补贴将按规定发放".to_owned())
-    } else {
-        ("未通过", row.reason.clone().unwrap_or_default())
-    };
-    let payload = template::trade_in_review(
-        &applicant.openid,
-        &state.config.trade_in_template_id,
-        &row.id.to_string(),
-        category,
-        result,
-        row.subsidy_fen,
-        &state.clock.now_local().format("%Y-%m-%d %H:%M").to_string(),
-        &note,
-    );
-    notify::enqueue(txn, "trade_in_review", &applicant.openid, &payload).await?;
-    Ok(())
-}
-
-/// The seller (or an admin) records that the purchase was refunded. The
-/// application stays and keeps using the quota.
-pub async fn refund(
-    state: &AppState,
-    caller: &Principal,
-    id: Uuid,
-    reason: String,
-) -> AppResult<ApplicationView> {
-    use trade_in_application::Column as C;
-    let row = trade_in_application::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("申请不存在"))?;
-    if !caller.is_staff_of(row.merchant_id) && !caller.has_role(Role::Admin) {
-        return Err(AppError::forbidden("只有销售商户或管理员可登记退货"));
-    }
-    let now = state.clock.now();
-    let _turn = state.write_turn().await;
-    let done = trade_in_application::Entity::update_many()
-        .col_expr(C::Status, Expr::value(REFUNDED))
-        .col_expr(C::Reason, Expr::value(Some(reason.trim().to_owned())))
-        .col_expr(C::RefundedAt, Expr::value(Some(now)))
-        .col_expr(C::UpdatedAt, Expr::value(now))
-        .filter(C::Id.eq(id))
-        .filter(C::Status.is_in([PENDING, APPROVED]))
-        .exec(&state.db)
-        .await?;
-    if done.rows_affected == 0 {
-        return Err(
-            AppError::invalid_transition("只有待审核或已通过的申请可登记退货")
-                .with_details(json!({ "status": row.status })),
-        );
-    }
-    let row = trade_in_application::Entity::find_by_id(id)
-        .one(&state.db)
-        .await?
-        .ok_or_else(|| AppError::not_found("申请不存在"))?;
-    Ok(view(&row))
-}
-
-/// What a pickup's outcome does to the application linked to it (inside the
-/// pickup's transaction): collected grants the recycling extra, missed or
-/// cancelled loses it.
-pub async fn settle_recycling(
-    txn: &impl ConnectionTrait,
-    pickup_id: Uuid,
-    collected: bool,
-    now: chrono::DateTime<chrono::Utc>,
-) -> AppResult<()> {
-    use trade_in_application::Column as C;
-    let mut update = trade_in_application::Entity::update_many()
-        .col_expr(C::UpdatedAt, Expr::value(now))
-        .filter(C::RecyclingPickupId.eq(pickup_id))
-        .filter(C::RecyclingState.eq(recycling_state::PENDING))
-        .filter(alive());
-    update = if collected {
-        update
-            .col_expr(C::RecyclingState, Expr::value(recycling_state::GRANTED))
-            .col_expr(
-                C::SubsidyFen,
-                Expr::col(C::NationalSubsidyFen).add(Expr::col(C::RecyclingBonusFen)),
-            )
-    } else {
-        update.col_expr(C::RecyclingState, Expr::value(recycling_state::LOST))
-    };
-    update.exec(txn).await?;
-    Ok(())
-}
-
-/// The group of a category in the rules in force today (offers need it).
-pub fn group_of(book: &RuleBook, category: &str, day: NaiveDate) -> Option<Group> {
-    book.category(category, day).map(|c| c.group)
 }
 
 #[cfg(test)]

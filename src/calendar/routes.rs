@@ -1,7 +1,0 @@
-use utoipa_actix_web::service_config::ServiceConfig;
-
-use super::handlers;
-
-pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(handlers::load_year);
-}

@@ -1,0 +1,124 @@
+//! Who may see and act on a case: the caller's relation to it, the role
+//! and state checks every action starts with, and loading a case with its
+//! lapsed ODR window ended first.
+
+use entity::complaint;
+use sea_orm::EntityTrait;
+use uuid::Uuid;
+
+use super::Complaints;
+use super::deadlines::end_windows;
+use super::rules::{self, Action, Status};
+use crate::auth::{Principal, Role};
+use crate::error::{AppError, AppResult};
+
+/// How the caller relates to a case; decides what they see and may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Relation {
+    Handler,
+    Complainant,
+    RespondentStaff,
+    Admin,
+}
+
+pub(super) fn relation(p: &Principal, c: &complaint::Model) -> Option<Relation> {
+    if p.handles_district(&c.district_code) {
+        Some(Relation::Handler)
+    } else if c.complainant_id == p.user_id {
+        Some(Relation::Complainant)
+    } else if c.merchant_id.is_some_and(|m| p.is_staff_of(m)) {
+        Some(Relation::RespondentStaff)
+    } else if p.has_role(Role::Admin) {
+        Some(Relation::Admin)
+    } else {
+        None
+    }
+}
+
+pub(super) fn status_of(c: &complaint::Model) -> AppResult<Status> {
+    Status::parse(&c.status)
+        .ok_or_else(|| AppError::internal(format!("unknown complaint status {}", c.status)))
+}
+
+pub(super) async fn load(svc: &Complaints, id: Uuid) -> AppResult<complaint::Model> {
+    complaint::Entity::find_by_id(id)
+        .one(&svc.db)
+        .await?
+        .ok_or_else(|| AppError::not_found("投诉不存在"))
+}
+
+pub(super) async fn load_current(svc: &Complaints, id: Uuid) -> AppResult<complaint::Model> {
+    let c = load(svc, id).await?;
+    if c.status == Status::MerchantWindow.as_str()
+        && c.odr_window_until.is_some_and(|d| d < svc.today())
+    {
+        end_windows(svc, Some(std::slice::from_ref(&c.district_code))).await?;
+        return load(svc, id).await;
+    }
+    Ok(c)
+}
+
+pub(super) fn check(action: Action, c: &complaint::Model) -> AppResult<Status> {
+    let status = status_of(c)?;
+    if rules::allowed(action, status, c.paused_since.is_some()) {
+        Ok(status)
+    } else {
+        Err(AppError::invalid_transition(format!(
+            "案件当前状态为 {}，不能执行此操作",
+            status.as_str()
+        )))
+    }
+}
+
+pub(super) fn require_handler(p: &Principal, c: &complaint::Model) -> AppResult<()> {
+    if p.handles_district(&c.district_code) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("不是该辖区的处理人员"))
+    }
+}
+
+pub(super) fn require_complainant(p: &Principal, c: &complaint::Model) -> AppResult<()> {
+    if c.complainant_id == p.user_id {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("只有投诉人可以执行此操作"))
+    }
+}
+
+/// The case and its svc, for a handler of its district allowed `action` now.
+pub(super) async fn handler_action(
+    svc: &Complaints,
+    caller: &Principal,
+    id: Uuid,
+    action: Action,
+) -> AppResult<(complaint::Model, Status)> {
+    let c = load_current(svc, id).await?;
+    require_handler(caller, &c)?;
+    let from = check(action, &c)?;
+    Ok((c, from))
+}
+
+/// The case and its svc, for its complainant allowed `action` now.
+pub(super) async fn complainant_action(
+    svc: &Complaints,
+    caller: &Principal,
+    id: Uuid,
+    action: Action,
+) -> AppResult<(complaint::Model, Status)> {
+    let c = load_current(svc, id).await?;
+    require_complainant(caller, &c)?;
+    let from = check(action, &c)?;
+    Ok((c, from))
+}
+
+/// The case, if the caller may see it (404 if none, 403 if not theirs).
+pub async fn visible_case(
+    svc: &Complaints,
+    caller: &Principal,
+    id: Uuid,
+) -> AppResult<complaint::Model> {
+    let c = load_current(svc, id).await?;
+    relation(caller, &c).ok_or_else(|| AppError::forbidden("无权查看该投诉"))?;
+    Ok(c)
+}

@@ -1,0 +1,173 @@
+//! What a caller sees of a case: deadlines with their urgency, the summary
+//! in lists, the whole case with its timeline (personal data masked except
+//! for the handlers of its district), and the complainant's own list.
+
+use chrono::NaiveDate;
+use entity::{complaint, complaint_event};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use uuid::Uuid;
+
+use super::Complaints;
+use super::access::{Relation, load_current, relation};
+use super::dto::*;
+use super::rules::{Status, mask_address, mask_name};
+use crate::auth::Principal;
+use crate::error::{AppError, AppResult};
+use crate::pagination::{PageQuery, Paginated};
+use crate::validation::mask_phone;
+
+pub(super) fn deadlines(c: &complaint::Model, today: NaiveDate) -> Deadlines {
+    let status = Status::parse(&c.status).unwrap_or(Status::Closed);
+    let paused = c.paused_since.is_some();
+    Deadlines {
+        decide_by: Deadline {
+            date: c.decide_by,
+            overdue: matches!(status, Status::Submitted | Status::MerchantWindow)
+                && today > c.decide_by,
+            provisional: c.decide_by_provisional,
+        },
+        mediate_by: c.mediate_by.map(|date| Deadline {
+            date,
+            overdue: status == Status::Accepted && !paused && today > date,
+            provisional: c.mediate_by_provisional,
+        }),
+        merchant_window_until: c.odr_window_until,
+        paused,
+    }
+}
+
+pub(super) fn summary(c: complaint::Model, today: NaiveDate, handler: bool) -> ComplaintSummary {
+    ComplaintSummary {
+        deadlines: deadlines(&c, today),
+        id: c.id,
+        number: c.number,
+        status: c.status,
+        title: c.title,
+        respondent_name: c.respondent_name,
+        district_code: c.district_code,
+        received_on: c.received_on,
+        assignee_id: c.assignee_id,
+        possible_duplicate_of: if handler { c.duplicate_of } else { None },
+    }
+}
+
+pub(super) fn view(
+    c: complaint::Model,
+    events: Vec<complaint_event::Model>,
+    attachments: Vec<super::attachments::AttachmentView>,
+    relation: Relation,
+    today: NaiveDate,
+) -> ComplaintView {
+    let handler = relation == Relation::Handler;
+    let contact = if handler {
+        Contact {
+            name: c.contact_name.clone(),
+            phone: c.contact_phone.clone(),
+            address: c.contact_address.clone(),
+        }
+    } else {
+        Contact {
+            name: mask_name(&c.contact_name),
+            phone: mask_phone(&c.contact_phone),
+            address: c.contact_address.as_deref().map(mask_address),
+        }
+    };
+    let sees_internal = matches!(relation, Relation::Handler | Relation::Admin);
+    ComplaintView {
+        deadlines: deadlines(&c, today),
+        respondent: Respondent {
+            name: c.respondent_name.clone(),
+            address: c.respondent_address.clone(),
+            district_code: c.district_code.clone(),
+            shop_id: c.shop_id,
+            merchant_id: c.merchant_id,
+        },
+        contact,
+        rating: c.rating_score.map(|score| Rating {
+            score,
+            comment: c.rating_comment.clone(),
+        }),
+        events: events
+            .into_iter()
+            .filter(|e| sees_internal || !e.internal)
+            .map(|e| EventView {
+                id: e.id,
+                kind: e.kind,
+                actor_role: e.actor_role,
+                from_status: e.from_status,
+                to_status: e.to_status,
+                note: e.note,
+                internal: e.internal,
+                at: e.created_at,
+            })
+            .collect(),
+        possible_duplicate_of: if handler { c.duplicate_of } else { None },
+        attachments,
+        assignee_id: if sees_internal { c.assignee_id } else { None },
+        id: c.id,
+        number: c.number,
+        status: c.status,
+        category_code: c.category_code,
+        title: c.title,
+        facts: c.facts,
+        demand: c.demand,
+        amount_fen: c.amount_fen,
+        occurred_on: c.occurred_on,
+        received_on: c.received_on,
+        publish_consent: c.publish_consent,
+        outcome: c.outcome,
+        compensation_fen: c.compensation_fen,
+        reject_reason: c.reject_reason,
+        merchant_response: c.merchant_response,
+        merchant_proposal: c.merchant_proposal,
+    }
+}
+
+pub async fn get(svc: &Complaints, caller: &Principal, id: Uuid) -> AppResult<ComplaintView> {
+    let c = load_current(svc, id).await?;
+    let relation = relation(caller, &c).ok_or_else(|| AppError::forbidden("无权查看该投诉"))?;
+    let events = complaint_event::Entity::find()
+        .filter(complaint_event::Column::ComplaintId.eq(id))
+        .order_by_asc(complaint_event::Column::Id)
+        .all(&svc.db)
+        .await?;
+    let attachments = super::attachments::list(svc, id).await?;
+    Ok(view(c, events, attachments, relation, svc.today()))
+}
+
+pub async fn mine(
+    svc: &Complaints,
+    caller: &Principal,
+    q: &MineQuery,
+) -> AppResult<Paginated<ComplaintSummary>> {
+    let page = PageQuery {
+        limit: q.limit,
+        cursor: q.cursor.clone(),
+    }
+    .page()?;
+    let mut query =
+        complaint::Entity::find().filter(complaint::Column::ComplainantId.eq(caller.user_id));
+    if let Some(after) = page.after {
+        query = query.filter(complaint::Column::Id.lt(after));
+    }
+    let rows = query
+        .order_by_desc(complaint::Column::Id)
+        .limit(page.limit + 1)
+        .all(&svc.db)
+        .await?;
+    let today = svc.today();
+    Ok(Paginated::from_rows(
+        rows,
+        page,
+        |c| c.id,
+        |c| summary(c, today, false),
+    ))
+}
+
+pub(super) async fn finish(
+    svc: &Complaints,
+    caller: &Principal,
+    c: complaint::Model,
+) -> AppResult<ComplaintView> {
+    get(svc, caller, c.id).await
+}

@@ -1,0 +1,114 @@
+//! Every background task of an instance, started here beside the HTTP
+//! server, held by its handle, and stopped in order:
+//!
+//! 1. the HTTP server stops accepting and finishes the requests it took
+//!    (`startup::Application::run_until_stopped`); those waiting on a batch
+//!    writer are answered once their batch commits;
+//! 2. the batch writers (complaint filings, voucher claims) close their
+//!    queues, commit what is queued, answer it, and end;
+//! 3. the periodic jobs (shop index poll, outbox, ODR window end, deadline
+//!    warnings, voucher expiry) finish the round they are in and end.
+//!
+//! Each periodic job is a type with one `run_once`; tests call it (through
+//! `Jobs`) instead of waiting for the timer.
+
+pub mod runtime;
+
+use std::sync::Arc;
+
+use sea_orm::DatabaseConnection;
+
+use crate::complaints::deadlines::{DeadlineWarnings, OdrWindowEnd};
+use crate::complaints::writer::{self as filing_writer, FilingQueue};
+use crate::config::Config;
+use crate::domains::Domains;
+use crate::notify::OutboxSender;
+use crate::places::sync::IndexPoller;
+use crate::vouchers::claim_writer::{self, ClaimQueue};
+use crate::vouchers::expiry::VoucherExpiry;
+use runtime::TaskSet;
+
+/// The periodic jobs of an instance.
+pub struct Jobs {
+    pub index_poller: Arc<IndexPoller>,
+    pub outbox: Arc<OutboxSender>,
+    pub odr_windows: Arc<OdrWindowEnd>,
+    pub deadline_warnings: Arc<DeadlineWarnings>,
+    pub voucher_expiry: Arc<VoucherExpiry>,
+}
+
+impl Jobs {
+    pub fn new(config: &Config, domains: &Domains) -> Self {
+        Self {
+            index_poller: Arc::new(IndexPoller::new(
+                domains.places.clone().into_inner(),
+                config.index_poll_interval,
+            )),
+            outbox: Arc::new(OutboxSender {
+                db: domains.app.db.clone(),
+                wechat: domains.app.wechat.clone(),
+                retry_base: config.outbox_retry_base,
+                every: config.outbox_poll_interval,
+            }),
+            odr_windows: Arc::new(OdrWindowEnd {
+                complaints: domains.complaints.clone().into_inner(),
+                every: config.outbox_poll_interval,
+            }),
+            deadline_warnings: Arc::new(DeadlineWarnings {
+                complaints: domains.complaints.clone().into_inner(),
+                every: config.outbox_poll_interval,
+            }),
+            voucher_expiry: Arc::new(VoucherExpiry {
+                vouchers: domains.vouchers.clone().into_inner(),
+                every: config.voucher_expiry_interval,
+            }),
+        }
+    }
+}
+
+/// The queues the batch writers drain; their sending ends are in the domains.
+pub struct WriterQueues {
+    pub filings: FilingQueue,
+    pub claims: ClaimQueue,
+}
+
+/// Every running background task of an instance.
+pub struct Workers {
+    tasks: TaskSet,
+    pub jobs: Arc<Jobs>,
+}
+
+impl Workers {
+    /// Starts the writers (on their own small pool, `writers_db`) and the
+    /// periodic jobs. Call inside the actix runtime.
+    pub fn start(
+        writers_db: DatabaseConnection,
+        queues: WriterQueues,
+        domains: &Domains,
+        jobs: Jobs,
+    ) -> Self {
+        let mut tasks = TaskSet::new();
+        let db = writers_db.clone();
+        tasks.start_writer("filing writer", move |stop| {
+            filing_writer::run(db, queues.filings, stop)
+        });
+        let book = domains.vouchers.book.clone();
+        tasks.start_writer("claim writer", move |stop| {
+            claim_writer::run(writers_db, book, queues.claims, stop)
+        });
+        tasks.start_periodic(jobs.index_poller.clone());
+        tasks.start_periodic(jobs.outbox.clone());
+        tasks.start_periodic(jobs.odr_windows.clone());
+        tasks.start_periodic(jobs.deadline_warnings.clone());
+        tasks.start_periodic(jobs.voucher_expiry.clone());
+        Self {
+            tasks,
+            jobs: Arc::new(jobs),
+        }
+    }
+
+    /// Writers first (they answer requests), then the periodic jobs.
+    pub async fn stop(self) {
+        self.tasks.stop().await;
+    }
+}
