@@ -10,8 +10,8 @@ pub struct Model {
     pub actor_id: Option<Uuid>,
     pub actor_role: String,
     pub kind: String,
-    pub from_status: Option<String>,
-    pub to_status: Option<String>,
+    pub from_status: Option<crate::status::ComplaintStatus>,
+    pub to_status: Option<crate::status::ComplaintStatus>,
     pub note: Option<String>,
     /// Handler-only notes.
     pub internal: bool,

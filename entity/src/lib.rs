@@ -18,6 +18,7 @@ pub mod recycling_pickup;
 pub mod recycling_slot;
 pub mod recycling_slot_booking;
 pub mod shop;
+pub mod status;
 pub mod tourism_route;
 pub mod tourism_route_stop;
 pub mod trade_in_application;

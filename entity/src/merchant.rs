@@ -16,8 +16,7 @@ pub struct Model {
     pub first_compensation: bool,
     /// An ODR (在线消费纠纷解决) merchant settles complaints directly first.
     pub odr: bool,
-    /// pending | approved | rejected
-    pub status: String,
+    pub status: crate::status::MerchantStatus,
     pub reject_reason: Option<String>,
     pub applicant_id: Uuid,
     pub reviewed_by: Option<Uuid>,

@@ -12,8 +12,7 @@ pub struct Model {
     pub recipient: String,
     /// JSON body for WeChat's subscribe/send.
     pub payload: String,
-    /// pending | sent | not_subscribed | failed
-    pub status: String,
+    pub status: crate::status::OutboxStatus,
     pub attempts: i32,
     pub next_attempt_at: DateTimeUtc,
     /// A worker holds the row until then.

@@ -17,8 +17,7 @@ pub struct Model {
     pub categories: String,
     pub day: Date,
     pub slot: String,
-    /// scheduled | collected | missed | cancelled
-    pub status: String,
+    pub status: crate::status::PickupStatus,
     pub handled_by: Option<Uuid>,
     pub handled_by_merchant: Option<Uuid>,
     pub handled_at: Option<DateTimeUtc>,

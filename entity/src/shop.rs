@@ -21,8 +21,7 @@ pub struct Model {
     pub exceptions: String,
     /// JSON: list of tags from the vocabulary.
     pub tags: String,
-    /// active | closed
-    pub status: String,
+    pub status: crate::status::ShopStatus,
     pub created_at: DateTimeUtc,
     /// Every write sets it; other instances poll by it to refresh their index.
     pub updated_at: DateTimeUtc,

@@ -23,13 +23,11 @@ pub struct Model {
     pub national_subsidy_fen: i64,
     pub recycling_rule: Option<String>,
     pub recycling_bonus_fen: i64,
-    /// none | pending | granted | lost
-    pub recycling_state: String,
+    pub recycling_state: crate::status::RecyclingState,
     pub subsidy_fen: i64,
     pub quota_year: i32,
     pub quota_slot: i32,
-    /// pending | approved | rejected | refunded
-    pub status: String,
+    pub status: crate::status::ApplicationStatus,
     pub reason: Option<String>,
     pub reviewed_by: Option<Uuid>,
     pub reviewed_at: Option<DateTimeUtc>,

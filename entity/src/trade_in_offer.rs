@@ -21,8 +21,7 @@ pub struct Model {
     pub efficiency_grade: Option<i16>,
     pub starts_at: DateTimeUtc,
     pub ends_at: DateTimeUtc,
-    /// active | withdrawn
-    pub status: String,
+    pub status: crate::status::OfferStatus,
     pub created_by: Uuid,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

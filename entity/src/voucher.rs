@@ -1,7 +1,6 @@
 use sea_orm::entity::prelude::*;
 
-/// A claimed voucher. `status` is `unused`, `used` or `expired`; an unused
-/// voucher past `expires_at` is expired even before the sweep marks it.
+/// A claimed voucher; see `VoucherStatus`.
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
 #[sea_orm(table_name = "vouchers")]
 pub struct Model {
@@ -14,7 +13,7 @@ pub struct Model {
     pub user_id: Uuid,
     /// The n-th voucher of this user in this round (1..=per_user_limit).
     pub slot: i32,
-    pub status: String,
+    pub status: crate::status::VoucherStatus,
     pub claimed_at: DateTimeUtc,
     pub expires_at: DateTimeUtc,
     pub used_at: Option<DateTimeUtc>,

@@ -161,8 +161,7 @@ pub async fn load_principal(
         )
         .and_where(Expr::col((merchant_staff::Entity, merchant_staff::Column::UserId)).eq(user_id))
         .and_where(
-            Expr::col((merchant::Entity, merchant::Column::Status))
-                .eq(MerchantStatus::Approved.as_str()),
+            Expr::col((merchant::Entity, merchant::Column::Status)).eq(MerchantStatus::Approved),
         )
         .to_owned();
     let mut merchant_ids = Vec::new();

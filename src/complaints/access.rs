@@ -35,11 +35,6 @@ pub(super) fn relation(p: &Principal, c: &complaint::Model) -> Option<Relation> 
     }
 }
 
-pub(super) fn status_of(c: &complaint::Model) -> AppResult<Status> {
-    Status::parse(&c.status)
-        .ok_or_else(|| AppError::internal(format!("unknown complaint status {}", c.status)))
-}
-
 pub(super) async fn load(svc: &Complaints, id: Uuid) -> AppResult<complaint::Model> {
     complaint::Entity::find_by_id(id)
         .one(&svc.db)
@@ -49,9 +44,7 @@ pub(super) async fn load(svc: &Complaints, id: Uuid) -> AppResult<complaint::Mod
 
 pub(super) async fn load_current(svc: &Complaints, id: Uuid) -> AppResult<complaint::Model> {
     let c = load(svc, id).await?;
-    if c.status == Status::MerchantWindow.as_str()
-        && c.odr_window_until.is_some_and(|d| d < svc.today())
-    {
+    if c.status == Status::MerchantWindow && c.odr_window_until.is_some_and(|d| d < svc.today()) {
         end_windows(svc, Some(std::slice::from_ref(&c.district_code))).await?;
         return load(svc, id).await;
     }
@@ -59,13 +52,12 @@ pub(super) async fn load_current(svc: &Complaints, id: Uuid) -> AppResult<compla
 }
 
 pub(super) fn check(action: Action, c: &complaint::Model) -> AppResult<Status> {
-    let status = status_of(c)?;
+    let status = c.status;
     if rules::allowed(action, status, c.paused_since.is_some()) {
         Ok(status)
     } else {
         Err(AppError::invalid_transition(format!(
-            "案件当前状态为 {}，不能执行此操作",
-            status.as_str()
+            "案件当前状态为 {status}，不能执行此操作"
         )))
     }
 }

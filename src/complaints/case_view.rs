@@ -17,7 +17,7 @@ use crate::pagination::{PageQuery, Paginated};
 use crate::validation::mask_phone;
 
 pub(super) fn deadlines(c: &complaint::Model, today: NaiveDate) -> Deadlines {
-    let status = Status::parse(&c.status).unwrap_or(Status::Closed);
+    let status = c.status;
     let paused = c.paused_since.is_some();
     Deadlines {
         decide_by: Deadline {
@@ -41,7 +41,7 @@ pub(super) fn summary(c: complaint::Model, today: NaiveDate, handler: bool) -> C
         deadlines: deadlines(&c, today),
         id: c.id,
         number: c.number,
-        status: c.status,
+        status: c.status.to_string(),
         title: c.title,
         respondent_name: c.respondent_name,
         district_code: c.district_code,
@@ -94,8 +94,8 @@ pub(super) fn view(
                 id: e.id,
                 kind: e.kind,
                 actor_role: e.actor_role,
-                from_status: e.from_status,
-                to_status: e.to_status,
+                from_status: e.from_status.map(|s| s.to_string()),
+                to_status: e.to_status.map(|s| s.to_string()),
                 note: e.note,
                 internal: e.internal,
                 at: e.created_at,
@@ -106,7 +106,7 @@ pub(super) fn view(
         assignee_id: if sees_internal { c.assignee_id } else { None },
         id: c.id,
         number: c.number,
-        status: c.status,
+        status: c.status.to_string(),
         category_code: c.category_code,
         title: c.title,
         facts: c.facts,
@@ -115,7 +115,7 @@ pub(super) fn view(
         occurred_on: c.occurred_on,
         received_on: c.received_on,
         publish_consent: c.publish_consent,
-        outcome: c.outcome,
+        outcome: c.outcome.map(|o| o.to_string()),
         compensation_fen: c.compensation_fen,
         reject_reason: c.reject_reason,
         merchant_response: c.merchant_response,

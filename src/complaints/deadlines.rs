@@ -14,7 +14,6 @@ use sea_orm::{
 use std::sync::Arc;
 
 use super::Complaints;
-use super::access::status_of;
 use super::rules::{NO_DEADLINE, Status};
 use super::transitions::record_event;
 use crate::calendar::{self, YearTable};
@@ -47,7 +46,7 @@ pub fn due_on(
 pub async fn end_windows(svc: &Complaints, districts: Option<&[String]>) -> AppResult<usize> {
     let today = svc.today();
     let mut query = complaint::Entity::find()
-        .filter(complaint::Column::Status.eq(Status::MerchantWindow.as_str()))
+        .filter(complaint::Column::Status.eq(Status::MerchantWindow))
         .filter(complaint::Column::OdrWindowUntil.lt(today));
     if let Some(d) = districts {
         query = query.filter(complaint::Column::DistrictCode.is_in(d.iter().cloned()));
@@ -56,14 +55,11 @@ pub async fn end_windows(svc: &Complaints, districts: Option<&[String]>) -> AppR
     for c in query.limit(500).all(&svc.db).await? {
         let txn = svc.db.begin().await?;
         let moved = complaint::Entity::update_many()
-            .col_expr(
-                complaint::Column::Status,
-                Expr::value(Status::Submitted.as_str()),
-            )
+            .col_expr(complaint::Column::Status, Expr::value(Status::Submitted))
             .col_expr(complaint::Column::DueOn, Expr::value(c.decide_by))
             .col_expr(complaint::Column::UpdatedAt, Expr::value(svc.clock.now()))
             .filter(complaint::Column::Id.eq(c.id))
-            .filter(complaint::Column::Status.eq(Status::MerchantWindow.as_str()))
+            .filter(complaint::Column::Status.eq(Status::MerchantWindow))
             .exec(&txn)
             .await?;
         if moved.rows_affected == 1 {
@@ -161,7 +157,7 @@ pub async fn recompute_provisional(svc: &Complaints) -> AppResult<u64> {
         .await?;
     let mut changed = 0;
     for c in rows {
-        let status = status_of(&c)?;
+        let status = c.status;
         let (window, decide) = match c.odr_window_until {
             Some(_) => {
                 let w = cal.add_working_days(c.received_on, ODR_WINDOW_WORKING_DAYS);

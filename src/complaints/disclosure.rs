@@ -11,14 +11,14 @@ use sea_orm::{
 use uuid::Uuid;
 
 use super::dto::MerchantDisclosure;
-use super::rules::Status;
+use super::rules::{Outcome, Status};
 use crate::error::AppResult;
 
 #[derive(Debug, FromQueryResult)]
 struct CaseFacts {
     merchant_id: Option<Uuid>,
-    status: String,
-    outcome: Option<String>,
+    status: Status,
+    outcome: Option<Outcome>,
     accepted_on: Option<NaiveDate>,
     settled_directly: bool,
     received_on: NaiveDate,
@@ -75,9 +75,9 @@ pub async fn merchants(
         t.complaints += 1;
         if case.accepted_on.is_some() {
             t.accepted += 1;
-            if case.status == Status::Closed.as_str() {
+            if case.status == Status::Closed {
                 t.accepted_ended += 1;
-                if matches!(case.outcome.as_deref(), Some("mediated") | Some("settled")) {
+                if matches!(case.outcome, Some(Outcome::Mediated | Outcome::Settled)) {
                     t.mediated += 1;
                 }
             }

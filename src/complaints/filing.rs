@@ -71,7 +71,7 @@ pub(super) async fn approved_merchant(
     id: Uuid,
 ) -> AppResult<Option<merchant::Model>> {
     Ok(merchant::Entity::find_by_id(id)
-        .filter(merchant::Column::Status.eq(MerchantStatus::Approved.as_str()))
+        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
         .one(db)
         .await?)
 }
@@ -257,7 +257,7 @@ pub async fn file(
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty()),
         publish_consent: input.publish_consent,
-        status: status.as_str().to_owned(),
+        status,
         odr: respondent.odr,
         received_on: today,
         odr_window_until: window.map(|w| w.date),
@@ -288,7 +288,7 @@ pub async fn file(
     let filed = Filed {
         id: row.id,
         number: row.number.clone(),
-        status: row.status.clone(),
+        status: row.status.to_string(),
         deadlines: deadlines(&row, today),
         possible_duplicate_of: row.duplicate_of,
     };

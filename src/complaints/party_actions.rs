@@ -11,7 +11,7 @@ use super::Complaints;
 use super::access::{check, complainant_action, load, load_current, require_complainant};
 use super::case_view::{finish, get};
 use super::dto::*;
-use super::rules::{Action, NO_DEADLINE, Status};
+use super::rules::{Action, NO_DEADLINE, Outcome, Status};
 use super::transitions::{Step, apply_step, record_event};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -103,7 +103,11 @@ pub async fn settlement(
             from,
             Some(Status::Closed),
             |row| {
-                row.outcome = Set(Some(if direct { "settled" } else { "mediated" }.to_owned()));
+                row.outcome = Set(Some(if direct {
+                    Outcome::Settled
+                } else {
+                    Outcome::Mediated
+                }));
                 row.settled_directly = Set(direct);
                 row.closed_at = Set(Some(now));
                 row.paused_since = Set(None);

@@ -12,7 +12,7 @@ use uuid::Uuid;
 use super::Complaints;
 use super::case_view::summary;
 use super::dto::*;
-use super::rules::Status;
+use super::rules::{Status, StatusRules};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::pagination::{self, PageQuery};
@@ -47,7 +47,7 @@ pub async fn queue(svc: &Complaints, caller: &Principal, q: &QueueQuery) -> AppR
     let mut query =
         complaint::Entity::find().filter(complaint::Column::DistrictCode.is_in(districts.clone()));
     if !statuses.is_empty() {
-        query = query.filter(complaint::Column::Status.is_in(statuses.iter().map(|s| s.as_str())));
+        query = query.filter(complaint::Column::Status.is_in(statuses.iter().copied()));
     }
     if q.overdue {
         query = query.filter(complaint::Column::DueOn.lt(today));
@@ -157,10 +157,8 @@ pub(super) async fn count_statuses(
         .into_tuple()
         .all(&svc.db)
         .await?;
-    let mut counts: BTreeMap<String, u64> = Status::ALL
-        .iter()
-        .map(|s| (s.as_str().to_owned(), 0))
-        .collect();
+    let mut counts: BTreeMap<String, u64> =
+        Status::all().iter().map(|s| (s.to_string(), 0)).collect();
     for (status, n) in counted {
         counts.insert(status, std::cmp::max(n, 0) as u64);
     }

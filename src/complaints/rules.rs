@@ -2,56 +2,32 @@
 
 use chrono::NaiveDate;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Status {
-    Submitted,
-    /// An ODR merchant's 10-working-day window to settle directly.
-    MerchantWindow,
-    Accepted,
-    Rejected,
-    Closed,
-    Withdrawn,
+pub use entity::status::{ComplaintOutcome as Outcome, ComplaintStatus as Status};
+use sea_orm::{ActiveEnum, Iterable};
+
+/// What the rules say of a status beyond its stored name.
+pub trait StatusRules: Sized {
+    fn parse(s: &str) -> Option<Self>;
+    fn all() -> Vec<Self>;
+    fn is_final(&self) -> bool;
+    /// Short Chinese name, as shown to residents (≤ 5 characters).
+    fn label(self) -> &'static str;
 }
 
-impl Status {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Status::Submitted => "submitted",
-            Status::MerchantWindow => "merchant_window",
-            Status::Accepted => "accepted",
-            Status::Rejected => "rejected",
-            Status::Closed => "closed",
-            Status::Withdrawn => "withdrawn",
-        }
+impl StatusRules for Status {
+    fn parse(s: &str) -> Option<Self> {
+        Status::try_from_value(&s.to_owned()).ok()
     }
 
-    pub fn parse(s: &str) -> Option<Self> {
-        Some(match s {
-            "submitted" => Status::Submitted,
-            "merchant_window" => Status::MerchantWindow,
-            "accepted" => Status::Accepted,
-            "rejected" => Status::Rejected,
-            "closed" => Status::Closed,
-            "withdrawn" => Status::Withdrawn,
-            _ => return None,
-        })
+    fn all() -> Vec<Self> {
+        Status::iter().collect()
     }
 
-    pub const ALL: [Status; 6] = [
-        Status::Submitted,
-        Status::MerchantWindow,
-        Status::Accepted,
-        Status::Rejected,
-        Status::Closed,
-        Status::Withdrawn,
-    ];
-
-    pub fn is_final(self) -> bool {
+    fn is_final(&self) -> bool {
         matches!(self, Status::Rejected | Status::Closed | Status::Withdrawn)
     }
 
-    /// Short Chinese name, as shown to residents (≤ 5 characters).
-    pub fn label(self) -> &'static str {
+    fn label(self) -> &'static str {
         match self {
             Status::Submitted => "待受理",
             Status::MerchantWindow => "商家处理中",
@@ -61,6 +37,11 @@ impl Status {
             Status::Withdrawn => "已撤回",
         }
     }
+}
+
+/// The outcome a handler names when closing, if it is one.
+pub fn parse_outcome(s: &str) -> Option<Outcome> {
+    Outcome::try_from_value(&s.to_owned()).ok()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,9 +85,6 @@ pub const REJECT_REASONS: [&str; 6] = [
     "materials_missing",
     "identity_refused",
 ];
-
-/// How a mediation ends.
-pub const OUTCOMES: [&str; 4] = ["mediated", "settled", "failed", "terminated"];
 
 /// Dates stand in for "no deadline running" so that the queue sorts in SQL.
 pub const NO_DEADLINE: NaiveDate = match NaiveDate::from_ymd_opt(9999, 12, 31) {
@@ -183,8 +161,8 @@ mod tests {
         assert!(allowed(Action::Pause, Status::Accepted, false));
         assert!(!allowed(Action::Pause, Status::Accepted, true));
         assert!(allowed(Action::Resume, Status::Accepted, true));
-        for s in Status::ALL {
-            assert_eq!(Status::parse(s.as_str()), Some(s));
+        for s in Status::all() {
+            assert_eq!(Status::parse(&s.to_value()), Some(s));
             assert!(s.label().chars().count() <= 5);
         }
     }

@@ -17,7 +17,7 @@ use super::access::{handler_action, load, relation, require_handler};
 use super::case_view::finish;
 use super::deadlines::MEDIATE_WORKING_DAYS;
 use super::dto::*;
-use super::rules::{self, Action, NO_DEADLINE, Status};
+use super::rules::{self, Action, NO_DEADLINE, Status, StatusRules};
 use crate::auth::Principal;
 use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
@@ -43,8 +43,8 @@ pub(super) async fn record_event(
         actor_id: Set(actor),
         actor_role: Set(role.to_owned()),
         kind: Set(kind.to_owned()),
-        from_status: Set(from.map(|s| s.as_str().to_owned())),
-        to_status: Set(to.map(|s| s.as_str().to_owned())),
+        from_status: Set(from),
+        to_status: Set(to),
         note: Set(note),
         internal: Set(internal),
         created_at: Set(at),
@@ -90,7 +90,7 @@ pub(super) async fn save(
     let updated = complaint::Entity::update_many()
         .set(row)
         .filter(complaint::Column::Id.eq(id))
-        .filter(complaint::Column::Status.eq(expected.as_str()))
+        .filter(complaint::Column::Status.eq(expected))
         .exec(txn)
         .await?;
     if updated.rows_affected == 0 {
@@ -126,7 +126,7 @@ pub(super) async fn apply_step(
     let mut row = c.into_active_model();
     change(&mut row);
     if let Some(to) = to {
-        row.status = Set(to.as_str().to_owned());
+        row.status = Set(to);
     }
     row.updated_at = Set(now);
     let _turn = svc.gate.turn().await;
@@ -324,12 +324,10 @@ pub async fn close(
     input: CloseRequest,
 ) -> AppResult<ComplaintView> {
     input.validate()?;
-    if !rules::OUTCOMES.contains(&input.outcome.as_str()) {
-        return Err(AppError::invalid_field("outcome", "unknown_outcome"));
-    }
+    let outcome = rules::parse_outcome(&input.outcome)
+        .ok_or_else(|| AppError::invalid_field("outcome", "unknown_outcome"))?;
     let (c, from) = handler_action(svc, caller, id, Action::Close).await?;
     let now = svc.clock.now();
-    let outcome = input.outcome.clone();
     let saved = apply_step(
         svc,
         c,

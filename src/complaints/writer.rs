@@ -128,7 +128,7 @@ async fn write_batch(
             actor_role: Set("resident".to_owned()),
             kind: Set("filed".to_owned()),
             from_status: Set(None),
-            to_status: Set(Some(j.row.status.clone())),
+            to_status: Set(Some(j.row.status)),
             note: Set(None),
             internal: Set(false),
             created_at: Set(j.row.created_at),

@@ -94,7 +94,7 @@ pub async fn review_queue(
 ) -> AppResult<web::Json<Paginated<MerchantView>>> {
     let status = match query.status.as_deref() {
         None => MerchantStatus::Pending,
-        Some(s) => MerchantStatus::parse(s)
+        Some(s) => entity::status::parse::<MerchantStatus>(s)
             .ok_or_else(|| AppError::bad_request("status 须为 pending、approved 或 rejected"))?,
     };
     let page = PageQuery {

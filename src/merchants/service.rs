@@ -45,7 +45,7 @@ fn view(m: merchant::Model, names: &HashMap<String, String>) -> MerchantView {
         uscc: m.uscc,
         address: m.address,
         contact_phone: m.contact_phone,
-        status: m.status,
+        status: m.status.to_string(),
         reject_reason: m.reject_reason,
         applicant_id: m.applicant_id,
         created_at: m.created_at,
@@ -80,7 +80,7 @@ pub async fn apply(
         no_reason_return: Set(input.commitments.no_reason_return),
         first_compensation: Set(input.commitments.first_compensation),
         odr: Set(input.commitments.odr),
-        status: Set(MerchantStatus::Pending.as_str().to_owned()),
+        status: Set(MerchantStatus::Pending),
         reject_reason: Set(None),
         applicant_id: Set(applicant_id),
         reviewed_by: Set(None),
@@ -104,7 +104,7 @@ pub async fn list_for_review(
     status: MerchantStatus,
     page: Page,
 ) -> AppResult<Paginated<MerchantView>> {
-    let mut query = merchant::Entity::find().filter(merchant::Column::Status.eq(status.as_str()));
+    let mut query = merchant::Entity::find().filter(merchant::Column::Status.eq(status));
     if let Some(after) = page.after {
         query = query.filter(merchant::Column::Id.gt(after));
     }
@@ -138,7 +138,7 @@ pub async fn public_profile(
     today: chrono::NaiveDate,
 ) -> AppResult<MerchantProfile> {
     let m = merchant::Entity::find_by_id(id)
-        .filter(merchant::Column::Status.eq(MerchantStatus::Approved.as_str()))
+        .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("商户不存在"))?;
@@ -180,13 +180,13 @@ async fn decide(
     let now = identity.clock.now();
     let txn = identity.db.begin().await?;
     let updated = merchant::Entity::update_many()
-        .col_expr(merchant::Column::Status, Expr::value(to.as_str()))
+        .col_expr(merchant::Column::Status, Expr::value(to))
         .col_expr(merchant::Column::RejectReason, Expr::value(reason))
         .col_expr(merchant::Column::ReviewedBy, Expr::value(Some(admin_id)))
         .col_expr(merchant::Column::ReviewedAt, Expr::value(Some(now)))
         .col_expr(merchant::Column::UpdatedAt, Expr::value(now))
         .filter(merchant::Column::Id.eq(id))
-        .filter(merchant::Column::Status.eq(MerchantStatus::Pending.as_str()))
+        .filter(merchant::Column::Status.eq(MerchantStatus::Pending))
         .exec(&txn)
         .await?;
     let m = merchant::Entity::find_by_id(id)
@@ -215,7 +215,7 @@ async fn decide(
     txn.commit().await?;
     // The applicant becomes staff: their roles change now on this instance.
     identity.forget_roles(m.applicant_id).await;
-    tracing::info!(%admin_id, merchant_id = %id, status = to.as_str(), "merchant reviewed");
+    tracing::info!(%admin_id, merchant_id = %id, status = %to, "merchant reviewed");
     let names = district_names(&identity.db).await?;
     Ok(view(m, &names))
 }

@@ -6,6 +6,7 @@
 
 pub mod template;
 
+use entity::status::OutboxStatus;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
@@ -20,11 +21,6 @@ use uuid::Uuid;
 use crate::error::AppResult;
 use crate::wechat::{WechatClient, WechatError};
 use crate::workers::runtime::Periodic;
-
-pub const PENDING: &str = "pending";
-pub const SENT: &str = "sent";
-pub const NOT_SUBSCRIBED: &str = "not_subscribed";
-pub const FAILED: &str = "failed";
 
 /// errcode 43101: the user has not subscribed to this template. A normal
 /// outcome: recorded, never retried.
@@ -48,7 +44,7 @@ pub async fn enqueue(
         kind: Set(kind.to_owned()),
         recipient: Set(recipient_openid.to_owned()),
         payload: Set(payload.to_string()),
-        status: Set(PENDING.to_owned()),
+        status: Set(OutboxStatus::Pending),
         attempts: Set(0),
         next_attempt_at: Set(now),
         claimed_until: Set(None),
@@ -91,7 +87,7 @@ impl Periodic for OutboxSender {
 pub async fn deliver_due(sender: &OutboxSender) -> Result<usize, sea_orm::DbErr> {
     let now = Utc::now();
     let due = outbox::Entity::find()
-        .filter(outbox::Column::Status.eq(PENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .filter(outbox::Column::NextAttemptAt.lte(now))
         .order_by_asc(outbox::Column::NextAttemptAt)
         .limit(BATCH)
@@ -118,7 +114,7 @@ async fn claim(
     let claimed = outbox::Entity::update_many()
         .col_expr(outbox::Column::ClaimedUntil, Expr::value(Some(until)))
         .filter(outbox::Column::Id.eq(message.id))
-        .filter(outbox::Column::Status.eq(PENDING))
+        .filter(outbox::Column::Status.eq(OutboxStatus::Pending))
         .filter(
             outbox::Column::ClaimedUntil
                 .is_null()
@@ -138,20 +134,22 @@ async fn record(
 ) -> Result<bool, sea_orm::DbErr> {
     let attempts = message.attempts + 1;
     let (status, error, next) = match result {
-        Ok(()) => (SENT, None, now),
-        Err(WechatError::Api { errcode, .. }) if errcode == NOT_SUBSCRIBED_ERRCODE => {
-            (NOT_SUBSCRIBED, Some(format!("errcode {errcode}")), now)
-        }
+        Ok(()) => (OutboxStatus::Sent, None, now),
+        Err(WechatError::Api { errcode, .. }) if errcode == NOT_SUBSCRIBED_ERRCODE => (
+            OutboxStatus::NotSubscribed,
+            Some(format!("errcode {errcode}")),
+            now,
+        ),
         Err(e) => {
             let wait = backoff(sender.retry_base, message.attempts);
             let next = now
                 + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::hours(1));
             let status = if attempts >= MAX_ATTEMPTS {
-                FAILED
+                OutboxStatus::Failed
             } else {
-                PENDING
+                OutboxStatus::Pending
             };
-            if status == FAILED {
+            if status == OutboxStatus::Failed {
                 tracing::error!(message_id = %message.id, error = %e, "notification given up");
             } else {
                 tracing::warn!(message_id = %message.id, error = %e, attempts, "notification will be retried");
@@ -170,12 +168,12 @@ async fn record(
         )
         .col_expr(
             outbox::Column::SentAt,
-            Expr::value((status == SENT).then_some(now)),
+            Expr::value((status == OutboxStatus::Sent).then_some(now)),
         )
         .filter(outbox::Column::Id.eq(message.id))
         .exec(&sender.db)
         .await?;
-    Ok(status != PENDING)
+    Ok(status != OutboxStatus::Pending)
 }
 
 #[cfg(test)]

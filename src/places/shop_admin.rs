@@ -1,6 +1,7 @@
 //! Merchant staff manage their shops: create, edit (hours, closures, tags,
 //! position), close, list; each write reaches this instance's index at once.
 
+use entity::status::ShopStatus;
 use std::collections::HashMap;
 
 use entity::{merchant, shop};
@@ -15,7 +16,7 @@ use super::dto::{CreateShop, MyShopsQuery, ShopDetail, UpdateShop};
 use super::hours::{DatedException, Schedule, WeeklyHours};
 use super::nearby::MAX_TAGS;
 use super::shop_view::{detail, district_names, merchant_of};
-use super::sync::{self, ACTIVE, CLOSED, RowConverter};
+use super::sync::{self, RowConverter};
 use super::tags;
 use crate::auth::Principal;
 use crate::districts;
@@ -139,7 +140,7 @@ pub async fn create_shop(
         opening_hours: Set(json_text(&fields.opening_hours)?),
         exceptions: Set(json_text(&fields.exceptions)?),
         tags: Set(json_text(&fields.tags)?),
-        status: Set(ACTIVE.to_owned()),
+        status: Set(ShopStatus::Active),
         created_at: Set(now),
         updated_at: Set(now),
     }
@@ -179,9 +180,9 @@ pub async fn update_shop(
         _ => return Err(AppError::invalid_field("lat", "lat_and_lng_together")),
     };
     let status = match input.status.as_deref() {
-        None => current.status.clone(),
-        Some(s @ (ACTIVE | CLOSED)) => s.to_owned(),
-        Some(_) => return Err(AppError::invalid_field("status", "unknown_status")),
+        None => current.status,
+        Some(s) => entity::status::parse::<ShopStatus>(s)
+            .ok_or_else(|| AppError::invalid_field("status", "unknown_status"))?,
     };
     let fields = ShopFields {
         name: input
@@ -245,7 +246,7 @@ pub async fn close_shop(svc: &Places, caller: &Principal, id: Uuid) -> AppResult
     let current = owned_shop(svc, caller, id).await?;
     let merchant_id = current.merchant_id;
     let mut row = current.into_active_model();
-    row.status = Set(CLOSED.to_owned());
+    row.status = Set(ShopStatus::Closed);
     row.updated_at = Set(svc.clock.now());
     let row = row.update(&svc.db).await?;
     refresh_index(svc, id).await?;

@@ -1,6 +1,7 @@
 //! One shop as residents see it: hours, exceptions, the merchant's
 //! commitments and district.
 
+use entity::status::ShopStatus;
 use std::collections::HashMap;
 
 use entity::{merchant, shop};
@@ -11,7 +12,6 @@ use super::Places;
 use super::categories::Tier;
 use super::dto::ShopDetail;
 use super::hours::{DatedException, Schedule, WeeklyHours};
-use super::sync::ACTIVE;
 use crate::districts;
 use crate::error::{AppError, AppResult};
 use crate::geo::{CoordSystem, LatLng};
@@ -31,7 +31,7 @@ pub(super) fn detail(
     let places = svc;
     let weekly: Vec<WeeklyHours> = serde_json::from_str(&row.opening_hours).unwrap_or_default();
     let exceptions: Vec<DatedException> = serde_json::from_str(&row.exceptions).unwrap_or_default();
-    let open_now = row.status == ACTIVE
+    let open_now = row.status == ShopStatus::Active
         && Schedule::compile(&weekly, &exceptions)
             .map(|s| s.is_open(svc.clock.now_local().naive_local()))
             .unwrap_or(false);
@@ -67,7 +67,7 @@ pub(super) fn detail(
         phone: row.phone,
         opening_hours: weekly,
         exceptions,
-        status: row.status,
+        status: row.status.to_string(),
         open_now,
         updated_at: row.updated_at,
     }

@@ -2,6 +2,7 @@
 //! writer's own changes applied at once, and a poll that picks up changes
 //! made by other instances on the same database within seconds.
 
+use entity::status::ShopStatus;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -22,9 +23,6 @@ use crate::error::AppResult;
 use crate::geo::LatLng;
 use crate::workers::runtime::Periodic;
 
-pub const ACTIVE: &str = "active";
-pub const CLOSED: &str = "closed";
-
 /// Re-read this much history on every poll, so a transaction that committed
 /// late, or another instance's clock running a little behind, is not missed.
 const POLL_OVERLAP_SECONDS: i64 = 30;
@@ -42,7 +40,7 @@ pub struct IndexRow {
     pub opening_hours: String,
     pub exceptions: String,
     pub tags: String,
-    pub status: String,
+    pub status: ShopStatus,
     pub updated_at: chrono::DateTime<chrono::Utc>,
 }
 
@@ -149,7 +147,7 @@ pub async fn load(
 ) -> Result<ShopIndex, DbErr> {
     let started = Instant::now();
     let active = shop::Entity::find()
-        .filter(shop::Column::Status.eq(ACTIVE))
+        .filter(shop::Column::Status.eq(ShopStatus::Active))
         .count(db)
         .await? as usize;
     let mut index = ShopIndex::with_capacity(active);
@@ -160,7 +158,7 @@ pub async fn load(
         let mut query = shop::Entity::find()
             .select_only()
             .columns(index_columns())
-            .filter(shop::Column::Status.eq(ACTIVE));
+            .filter(shop::Column::Status.eq(ShopStatus::Active));
         if let Some(last) = after {
             query = query.filter(shop::Column::Id.gt(last));
         }
@@ -218,7 +216,7 @@ pub async fn load(
 /// Applies the current database row of one shop to this instance's index.
 pub fn apply(places: &Places, row: IndexRow, converter: &mut RowConverter) {
     let mut index = places.write_index();
-    if row.status == ACTIVE {
+    if row.status == ShopStatus::Active {
         if let Some(entry) = converter.convert(row, &places.categories, &mut index) {
             index.upsert(entry);
         }

@@ -11,7 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::complaints::rules::{NO_DEADLINE, Status};
+use crate::complaints::rules::{NO_DEADLINE, Outcome, Status};
 
 const MERCHANTS: [(u128, &str, &str, bool); 5] = [
     (1, "解放碑老街小面馆", "500103", false),
@@ -112,7 +112,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             contact_phone: Set("13800230001".to_owned()),
             contact_address: Set(Some("重庆市渝中区民族路 1 号".to_owned())),
             publish_consent: Set(i % 3 != 0),
-            status: Set(status.as_str().to_owned()),
+            status: Set(status),
             odr: Set(odr),
             received_on: Set(received),
             odr_window_until: Set(window.map(|w| w.date)),
@@ -129,7 +129,11 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             } else {
                 None
             }),
-            outcome: Set(closed.then(|| if i % 2 == 0 { "mediated" } else { "failed" }.to_owned())),
+            outcome: Set(closed.then_some(if i % 2 == 0 {
+                Outcome::Mediated
+            } else {
+                Outcome::Failed
+            })),
             compensation_fen: Set(closed.then_some(1_000)),
             reject_reason: Set(
                 (status == Status::Rejected).then(|| "not_consumer_dispute".to_owned())
@@ -156,7 +160,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
                 actor_role: Set("resident".into()),
                 kind: Set("filed".into()),
                 from_status: Set(None),
-                to_status: Set(Some(status.as_str().into())),
+                to_status: Set(Some(status)),
                 note: Set(Some("演示数据".into())),
                 internal: Set(false),
                 created_at: Set(now),

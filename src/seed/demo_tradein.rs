@@ -3,6 +3,7 @@
 //! (`seeds/recycling_slots.json`) and a dozen demo offers
 //! (`seeds/trade_in_offers.json`) running from the day before the seed loads.
 
+use entity::status::OfferStatus;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
@@ -146,7 +147,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             efficiency_grade: o.efficiency_grade,
             starts_at: now - Duration::days(1),
             ends_at: now + Duration::days(o.days),
-            status: crate::tradein::offers::ACTIVE.to_owned(),
+            status: OfferStatus::Active,
             created_by: seller.applicant_id,
             created_at: now,
             updated_at: now,

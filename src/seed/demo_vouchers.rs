@@ -153,7 +153,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
                 round_id: round,
                 user_id: resident.id,
                 slot: 1,
-                status: "unused".to_owned(),
+                status: entity::status::VoucherStatus::Unused,
                 claimed_at: now,
                 expires_at: rules::expires_at(now, seed.valid_days),
                 used_at: None,

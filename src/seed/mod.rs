@@ -4,6 +4,7 @@
 //! so running it again adds only what is missing. Never run from migrations.
 
 use chrono::{DateTime, NaiveDate, Utc};
+use entity::status::{MerchantStatus, ShopStatus};
 use entity::{
     category, complaint_category, district, handler_district, merchant, merchant_staff, shop, user,
     user_role,
@@ -136,7 +137,7 @@ struct MerchantSeed {
     address: String,
     contact_phone: String,
     commitments: crate::merchants::dto::Commitments,
-    status: String,
+    status: MerchantStatus,
     applicant: String,
     staff: Vec<String>,
 }
@@ -236,7 +237,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
 
     for m in merchants.merchants {
         let applicant = user_id_by_openid(&txn, &m.applicant).await?;
-        let approved = m.status == "approved";
+        let approved = m.status == MerchantStatus::Approved;
         merchant::Entity::insert(merchant::ActiveModel {
             id: Set(m.id),
             name: Set(m.name),
@@ -302,7 +303,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                 opening_hours: Set(s.opening_hours.to_string()),
                 exceptions: Set(s.exceptions.to_string()),
                 tags: Set(serde_json::Value::from(s.tags.clone()).to_string()),
-                status: Set(crate::places::sync::ACTIVE.to_owned()),
+                status: Set(ShopStatus::Active),
                 created_at: Set(now),
                 updated_at: Set(now),
             }

@@ -82,7 +82,7 @@ pub async fn shops(
         no_reason_return: Set(false),
         first_compensation: Set(false),
         odr: Set(false),
-        status: Set("approved".into()),
+        status: Set(entity::status::MerchantStatus::Approved),
         reject_reason: Set(None),
         applicant_id: Set(owner.id),
         reviewed_by: Set(None),
@@ -127,7 +127,7 @@ pub async fn shops(
                     opening_hours: Set((*rng.pick(&HOURS)).to_owned()),
                     exceptions: Set("[]".into()),
                     tags: Set((*rng.pick(&TAGS)).to_owned()),
-                    status: Set("active".into()),
+                    status: Set(entity::status::ShopStatus::Active),
                     created_at: Set(now),
                     updated_at: Set(now),
                 }
@@ -161,7 +161,7 @@ pub async fn complaints(
     count: u64,
     now: DateTime<Utc>,
 ) -> Result<(), SeedError> {
-    use crate::complaints::rules::{NO_DEADLINE, Status};
+    use crate::complaints::rules::{NO_DEADLINE, Status, StatusRules};
     use entity::complaint;
 
     let resident = crate::auth::service::find_or_create_user(db, "bench-resident", None, now)
@@ -220,7 +220,7 @@ pub async fn complaints(
                     contact_phone: Set("13800000000".into()),
                     contact_address: Set(None),
                     publish_consent: Set(false),
-                    status: Set(status.as_str().into()),
+                    status: Set(status),
                     odr: Set(status == Status::MerchantWindow),
                     received_on: Set(received),
                     // Windows still open: a lapsed one would have been moved on by the worker.

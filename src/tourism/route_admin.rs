@@ -1,6 +1,7 @@
 //! Admins create, edit and unpublish routes, with their stops checked.
 
 use chrono::{DateTime, Utc};
+use entity::status::ShopStatus;
 use entity::{shop, tourism_route, tourism_route_stop};
 use sea_orm::{
     ActiveModelTrait, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
@@ -96,7 +97,7 @@ pub(super) async fn check_draft(svc: &Tourism, draft: &mut RouteDraft) -> AppRes
     if !linked.is_empty() {
         let open: Vec<Uuid> = shop::Entity::find()
             .filter(shop::Column::Id.is_in(linked.clone()))
-            .filter(shop::Column::Status.eq(crate::places::sync::ACTIVE))
+            .filter(shop::Column::Status.eq(ShopStatus::Active))
             .all(&svc.db)
             .await?
             .into_iter()

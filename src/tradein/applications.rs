@@ -4,6 +4,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::{Datelike, NaiveDate};
+use entity::status::{ApplicationStatus, MerchantStatus, PickupStatus, RecyclingState};
 use entity::{merchant, recycling_pickup, trade_in_application, trade_in_offer};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
@@ -47,22 +48,6 @@ pub const TRY_AGAIN: &str = "try_again";
 
 pub(super) const APPLICATION_SCOPE: &str = "trade_in_application";
 
-pub const PENDING: &str = "pending";
-
-pub const APPROVED: &str = "approved";
-
-pub const REJECTED: &str = "rejected";
-
-pub const REFUNDED: &str = "refunded";
-
-/// Recycling extra of an application.
-pub mod recycling_state {
-    pub const NONE: &str = "none";
-    pub const PENDING: &str = "pending";
-    pub const GRANTED: &str = "granted";
-    pub const LOST: &str = "lost";
-}
-
 // ---------------------------------------------------------------- applications
 
 /// Invoice and serial numbers as printed: case and spaces do not make a new one.
@@ -77,7 +62,7 @@ pub fn view(a: &trade_in_application::Model) -> ApplicationView {
     ApplicationView {
         id: a.id,
         user_id: a.user_id,
-        status: a.status.clone(),
+        status: a.status.to_string(),
         category: a.category.clone(),
         merchant_id: a.merchant_id,
         offer_id: a.offer_id,
@@ -93,7 +78,7 @@ pub fn view(a: &trade_in_application::Model) -> ApplicationView {
         national_subsidy_fen: a.national_subsidy_fen,
         recycling_rule: a.recycling_rule.clone(),
         recycling_bonus_fen: a.recycling_bonus_fen,
-        recycling_state: a.recycling_state.clone(),
+        recycling_state: a.recycling_state.to_string(),
         subsidy_fen: a.subsidy_fen,
         quota_year: a.quota_year,
         reason: a.reason.clone(),
@@ -105,7 +90,7 @@ pub fn view(a: &trade_in_application::Model) -> ApplicationView {
 
 /// Applications that still count (everything but rejected ones).
 pub(super) fn alive() -> sea_orm::sea_query::SimpleExpr {
-    trade_in_application::Column::Status.ne(REJECTED)
+    trade_in_application::Column::Status.ne(ApplicationStatus::Rejected)
 }
 
 pub(super) fn quota_used(category: &str, year: i32, per_year: u32) -> AppError {
@@ -218,7 +203,7 @@ pub async fn apply(
     let seller = merchant::Entity::find_by_id(input.merchant_id)
         .one(&svc.db)
         .await?;
-    if seller.is_none_or(|m| m.status != "approved") {
+    if seller.is_none_or(|m| m.status != MerchantStatus::Approved) {
         return Err(AppError::invalid_field("merchant_id", "unknown_merchant"));
     }
     let mut grade = input.efficiency_grade;
@@ -276,13 +261,13 @@ pub async fn apply(
         .with_details(json!({ "reason": quote.reason, "rule": quote.rule })));
     }
     let (recycling_state, bonus) = match &pickup {
-        None => (recycling_state::NONE, 0),
-        Some(p) if p.status == super::pickups::COLLECTED => {
-            (recycling_state::GRANTED, quote.recycling_bonus_fen)
+        None => (RecyclingState::None, 0),
+        Some(p) if p.status == PickupStatus::Collected => {
+            (RecyclingState::Granted, quote.recycling_bonus_fen)
         }
-        Some(_) => (recycling_state::PENDING, quote.recycling_bonus_fen),
+        Some(_) => (RecyclingState::Pending, quote.recycling_bonus_fen),
     };
-    let granted = if recycling_state == recycling_state::GRANTED {
+    let granted = if recycling_state == RecyclingState::Granted {
         bonus
     } else {
         0
@@ -323,7 +308,7 @@ pub async fn apply(
         subsidy_fen: quote.national_subsidy_fen + granted,
         quota_year: year,
         quota_slot: 0,
-        status: PENDING.to_owned(),
+        status: ApplicationStatus::Pending,
         reason: None,
         reviewed_by: None,
         reviewed_at: None,
@@ -431,8 +416,8 @@ pub(super) async fn usable_pickup(
         ));
     }
     if !matches!(
-        pickup.status.as_str(),
-        super::pickups::SCHEDULED | super::pickups::COLLECTED
+        pickup.status,
+        PickupStatus::Scheduled | PickupStatus::Collected
     ) {
         return Err(
             AppError::conflict(PICKUP_NOT_USABLE, "该回收预约已取消或上门未收到")

@@ -2,6 +2,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
+use entity::status::{OfferStatus, ShopStatus};
 use entity::{shop, trade_in_offer};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -20,9 +21,6 @@ use crate::error::{AppError, AppResult};
 use crate::geo::{CoordSystem, LatLng};
 use crate::idempotency;
 use crate::pagination::{PageQuery, Paginated};
-
-pub const ACTIVE: &str = "active";
-pub const WITHDRAWN: &str = "withdrawn";
 
 const DEFAULT_RADIUS_M: u32 = 5_000;
 const MAX_RADIUS_M: u32 = 50_000;
@@ -62,10 +60,10 @@ fn view(
         net_price_fen: (o.price_fen - quote.subsidy_fen - o.old_unit_bonus_fen).max(0),
         starts_at: o.starts_at,
         ends_at: o.ends_at,
-        status: if o.status == ACTIVE && o.ends_at <= now {
+        status: if o.status == OfferStatus::Active && o.ends_at <= now {
             "ended".to_owned()
         } else {
-            o.status.clone()
+            o.status.to_string()
         },
         distance_m: distance_m.map(|d| d.round() as u32),
     }
@@ -94,7 +92,7 @@ pub async fn create(
         .await?
         .ok_or_else(|| AppError::not_found("门店不存在"))?;
     staff.require_staff_of(shop.merchant_id)?;
-    if shop.status != crate::places::sync::ACTIVE {
+    if shop.status != ShopStatus::Active {
         return Err(AppError::invalid_field("shop_id", "shop_closed"));
     }
     let book = rule_book(svc).await?;
@@ -138,7 +136,7 @@ pub async fn create(
         efficiency_grade: grade.map(i16::from),
         starts_at,
         ends_at: input.ends_at,
-        status: ACTIVE.to_owned(),
+        status: OfferStatus::Active,
         created_by: staff.user_id,
         created_at: now,
         updated_at: now,
@@ -161,14 +159,17 @@ pub async fn withdraw(svc: &TradeIn, staff: &Principal, id: Uuid) -> AppResult<O
     staff.require_staff_of(offer.merchant_id)?;
     let now = svc.clock.now();
     trade_in_offer::Entity::update_many()
-        .col_expr(trade_in_offer::Column::Status, Expr::value(WITHDRAWN))
+        .col_expr(
+            trade_in_offer::Column::Status,
+            Expr::value(OfferStatus::Withdrawn),
+        )
         .col_expr(trade_in_offer::Column::UpdatedAt, Expr::value(now))
         .filter(trade_in_offer::Column::Id.eq(id))
         .exec(&svc.db)
         .await?;
     let book = rule_book(svc).await?;
     let withdrawn = trade_in_offer::Model {
-        status: WITHDRAWN.to_owned(),
+        status: OfferStatus::Withdrawn,
         updated_at: now,
         ..offer
     };
@@ -209,7 +210,7 @@ pub async fn search(svc: &TradeIn, q: &OfferQuery) -> AppResult<Paginated<OfferV
     .page()?;
     let now = svc.clock.now();
     let mut query = trade_in_offer::Entity::find()
-        .filter(C::Status.eq(ACTIVE))
+        .filter(C::Status.eq(OfferStatus::Active))
         .filter(C::StartsAt.lte(now))
         .filter(C::EndsAt.gt(now));
     if let Some(category) = &q.category {

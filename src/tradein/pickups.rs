@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::NaiveDate;
+use entity::status::{PickupStatus, ShopStatus};
 use entity::{recycling_pickup, recycling_slot, recycling_slot_booking, shop};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -22,11 +23,6 @@ use crate::error::{AppError, AppResult};
 use crate::geo::LatLng;
 use crate::idempotency;
 use crate::pagination::{Page, Paginated};
-
-pub const SCHEDULED: &str = "scheduled";
-pub const COLLECTED: &str = "collected";
-pub const MISSED: &str = "missed";
-pub const CANCELLED: &str = "cancelled";
 
 pub const SLOT_FULL: &str = "slot_full";
 pub const TOO_EARLY: &str = "too_early";
@@ -49,7 +45,7 @@ fn view(p: &recycling_pickup::Model, slot: Option<&recycling_slot::Model>) -> Pi
         slot: p.slot.clone(),
         slot_starts_at: slot.map(|s| s.starts_at.clone()).unwrap_or_default(),
         slot_ends_at: slot.map(|s| s.ends_at.clone()).unwrap_or_default(),
-        status: p.status.clone(),
+        status: p.status.to_string(),
         handled_at: p.handled_at,
         note: p.note.clone(),
         created_at: p.created_at,
@@ -209,7 +205,7 @@ pub async fn book(
         categories: json!(categories).to_string(),
         day: input.date,
         slot: input.slot.clone(),
-        status: SCHEDULED.to_owned(),
+        status: PickupStatus::Scheduled,
         handled_by: None,
         handled_by_merchant: None,
         handled_at: None,
@@ -323,7 +319,7 @@ async fn find(svc: &TradeIn, id: Uuid) -> AppResult<recycling_pickup::Model> {
 async fn finish(
     svc: &TradeIn,
     pickup: &recycling_pickup::Model,
-    to: &'static str,
+    to: PickupStatus,
     by: Option<(Uuid, Option<Uuid>)>,
     note: Option<String>,
 ) -> AppResult<PickupView> {
@@ -335,7 +331,7 @@ async fn finish(
         .col_expr(C::Status, Expr::value(to))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(pickup.id))
-        .filter(C::Status.eq(SCHEDULED));
+        .filter(C::Status.eq(PickupStatus::Scheduled));
     if let Some((user_id, merchant_id)) = by {
         update = update
             .col_expr(C::HandledBy, Expr::value(Some(user_id)))
@@ -350,10 +346,10 @@ async fn finish(
         return Err(AppError::invalid_transition("该回收预约已处理或已取消")
             .with_details(json!({ "status": current.status })));
     }
-    if to == CANCELLED {
+    if to == PickupStatus::Cancelled {
         free_seat(&txn, pickup).await?;
     }
-    settle_recycling(&txn, pickup.id, to == COLLECTED, now).await?;
+    settle_recycling(&txn, pickup.id, to == PickupStatus::Collected, now).await?;
     txn.commit().await?;
     let updated = find(svc, pickup.id).await?;
     let s = slot(&svc.db, &updated.district_code, &updated.slot).await?;
@@ -365,7 +361,7 @@ pub async fn cancel(svc: &TradeIn, user: &Principal, id: Uuid) -> AppResult<Pick
     if pickup.user_id != user.user_id {
         return Err(AppError::not_found("回收预约不存在"));
     }
-    finish(svc, &pickup, CANCELLED, None, None).await
+    finish(svc, &pickup, PickupStatus::Cancelled, None, None).await
 }
 
 /// The merchants of the caller that collect old appliances, by district.
@@ -379,7 +375,7 @@ async fn recycler_districts(svc: &TradeIn, caller: &Principal) -> AppResult<Vec<
         .column(shop::Column::MerchantId)
         .filter(shop::Column::MerchantId.is_in(caller.merchant_ids.clone()))
         .filter(shop::Column::CategoryCode.eq(RECYCLING_CATEGORY))
-        .filter(shop::Column::Status.eq(crate::places::sync::ACTIVE))
+        .filter(shop::Column::Status.eq(ShopStatus::Active))
         .distinct()
         .into_tuple::<(String, Uuid)>()
         .all(&svc.db)
@@ -411,7 +407,7 @@ pub async fn collect(
     finish(
         svc,
         &pickup,
-        COLLECTED,
+        PickupStatus::Collected,
         Some((caller.user_id, merchant)),
         note,
     )
@@ -438,7 +434,14 @@ pub async fn miss(
             "预约时段尚未开始，不能登记为未收到",
         ));
     }
-    finish(svc, &pickup, MISSED, Some((caller.user_id, merchant)), note).await
+    finish(
+        svc,
+        &pickup,
+        PickupStatus::Missed,
+        Some((caller.user_id, merchant)),
+        note,
+    )
+    .await
 }
 
 /// A day's pickups for the caller's districts (recycler) or any (admin).

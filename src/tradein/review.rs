@@ -2,6 +2,7 @@
 //! the applicant), the seller's view by invoice, refunds, and the recycling
 //! extra settled when its pickup is collected or missed.
 
+use entity::status::{ApplicationStatus, RecyclingState};
 use entity::{trade_in_application, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -12,10 +13,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::TradeIn;
-use super::applications::{
-    ALREADY_REVIEWED, APPROVED, PENDING, REFUNDED, REJECTED, alive, normalize_reference,
-    recycling_state, view,
-};
+use super::applications::{ALREADY_REVIEWED, alive, normalize_reference, view};
 use super::dto::*;
 use super::rule_book::rule_book;
 use crate::auth::{Principal, Role};
@@ -75,14 +73,9 @@ pub async fn of_merchant(
     Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
 }
 
-pub(super) fn known_status(status: &str) -> AppResult<&str> {
-    if [PENDING, APPROVED, REJECTED, REFUNDED].contains(&status) {
-        Ok(status)
-    } else {
-        Err(AppError::bad_request(
-            "status 须为 pending、approved、rejected 或 refunded",
-        ))
-    }
+pub(super) fn known_status(status: &str) -> AppResult<ApplicationStatus> {
+    entity::status::parse(status)
+        .ok_or_else(|| AppError::bad_request("status 须为 pending、approved、rejected 或 refunded"))
 }
 
 pub enum Decision {
@@ -99,8 +92,8 @@ pub async fn review(
     use trade_in_application::Column as C;
     let now = svc.clock.now();
     let (status, reason) = match decision {
-        Decision::Approve => (APPROVED, None),
-        Decision::Reject(reason) => (REJECTED, Some(reason.trim().to_owned())),
+        Decision::Approve => (ApplicationStatus::Approved, None),
+        Decision::Reject(reason) => (ApplicationStatus::Rejected, Some(reason.trim().to_owned())),
     };
     let _turn = svc.gate.turn().await;
     let txn = svc.db.begin().await?;
@@ -111,7 +104,7 @@ pub async fn review(
         .col_expr(C::ReviewedAt, Expr::value(Some(now)))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(id))
-        .filter(C::Status.eq(PENDING))
+        .filter(C::Status.eq(ApplicationStatus::Pending))
         .exec(&txn)
         .await?;
     let row = trade_in_application::Entity::find_by_id(id)
@@ -142,7 +135,7 @@ pub(super) async fn notify_applicant(
     let category = book
         .category(&row.category, row.invoice_date)
         .map_or(row.category.as_str(), |c| c.name.as_str());
-    let (result, note) = if row.status == APPROVED {
+    let (result, note) = if row.status == ApplicationStatus::Approved {
         ("已通过", "补贴将按规定发放".to_owned())
     } else {
         ("未通过", row.reason.clone().unwrap_or_default())
@@ -180,12 +173,12 @@ pub async fn refund(
     let now = svc.clock.now();
     let _turn = svc.gate.turn().await;
     let done = trade_in_application::Entity::update_many()
-        .col_expr(C::Status, Expr::value(REFUNDED))
+        .col_expr(C::Status, Expr::value(ApplicationStatus::Refunded))
         .col_expr(C::Reason, Expr::value(Some(reason.trim().to_owned())))
         .col_expr(C::RefundedAt, Expr::value(Some(now)))
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::Id.eq(id))
-        .filter(C::Status.is_in([PENDING, APPROVED]))
+        .filter(C::Status.is_in([ApplicationStatus::Pending, ApplicationStatus::Approved]))
         .exec(&svc.db)
         .await?;
     if done.rows_affected == 0 {
@@ -214,17 +207,17 @@ pub async fn settle_recycling(
     let mut update = trade_in_application::Entity::update_many()
         .col_expr(C::UpdatedAt, Expr::value(now))
         .filter(C::RecyclingPickupId.eq(pickup_id))
-        .filter(C::RecyclingState.eq(recycling_state::PENDING))
+        .filter(C::RecyclingState.eq(RecyclingState::Pending))
         .filter(alive());
     update = if collected {
         update
-            .col_expr(C::RecyclingState, Expr::value(recycling_state::GRANTED))
+            .col_expr(C::RecyclingState, Expr::value(RecyclingState::Granted))
             .col_expr(
                 C::SubsidyFen,
                 Expr::col(C::NationalSubsidyFen).add(Expr::col(C::RecyclingBonusFen)),
             )
     } else {
-        update.col_expr(C::RecyclingState, Expr::value(recycling_state::LOST))
+        update.col_expr(C::RecyclingState, Expr::value(RecyclingState::Lost))
     };
     update.exec(txn).await?;
     Ok(())

@@ -557,7 +557,7 @@ async fn insert_vouchers(
                     v.round_id.into(),
                     v.user_id.into(),
                     slot.into(),
-                    v.status.clone().into(),
+                    v.status.into(),
                     v.claimed_at.into(),
                     v.expires_at.into(),
                     v.used_at.into(),

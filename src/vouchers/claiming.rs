@@ -54,7 +54,7 @@ pub async fn claim(
         round_id: round.id,
         user_id: caller.user_id,
         slot: 0,
-        status: "unused".to_owned(),
+        status: entity::status::VoucherStatus::Unused,
         claimed_at: now,
         expires_at: rules::expires_at(now, info.campaign.valid_days),
         used_at: None,

@@ -1,6 +1,7 @@
 //! Lapsed vouchers marked expired, their stock returned to a later round
 //! where the campaign says so; a background job on every instance.
 
+use entity::status::VoucherStatus;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +35,7 @@ pub async fn expire_due(svc: &Vouchers) -> AppResult<ExpirySweep> {
         let due: Vec<(Uuid, Uuid)> = voucher::Entity::find()
             .select_only()
             .columns([voucher::Column::Id, voucher::Column::CampaignId])
-            .filter(voucher::Column::Status.eq("unused"))
+            .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
             .filter(voucher::Column::ExpiresAt.lte(now))
             .limit(500)
             .into_tuple()
@@ -56,10 +57,10 @@ pub async fn expire_due(svc: &Vouchers) -> AppResult<ExpirySweep> {
                 .then(|| info.rounds.iter().find(|r| r.opens_at > now).map(|r| r.id))
                 .flatten();
             let changed = voucher::Entity::update_many()
-                .col_expr(voucher::Column::Status, Expr::value("expired"))
+                .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Expired))
                 .col_expr(voucher::Column::ReturnedToRound, Expr::value(next_round))
                 .filter(voucher::Column::Id.is_in(ids))
-                .filter(voucher::Column::Status.eq("unused"))
+                .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
                 .filter(voucher::Column::ExpiresAt.lte(now))
                 .exec(&txn)
                 .await?

@@ -3,6 +3,7 @@
 
 use actix_web::http::StatusCode;
 use chrono::{DateTime, Utc};
+use entity::status::VoucherStatus;
 use entity::{shop, voucher, voucher_redemption};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TransactionTrait};
@@ -105,10 +106,10 @@ pub async fn redeem(
     // The voucher is taken first and only if still unused and valid, so of
     // two tills scanning it at once exactly one gets it.
     let taken = voucher::Entity::update_many()
-        .col_expr(voucher::Column::Status, Expr::value("used"))
+        .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Used))
         .col_expr(voucher::Column::UsedAt, Expr::value(Some(now)))
         .filter(voucher::Column::Id.eq(v.id))
-        .filter(voucher::Column::Status.eq("unused"))
+        .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
         .filter(voucher::Column::ExpiresAt.gt(now))
         .exec(&txn)
         .await?;
@@ -142,11 +143,11 @@ pub async fn redeem(
 
 pub(super) fn refuse_spent(v: &voucher::Model, now: DateTime<Utc>) -> AppResult<()> {
     match effective_status(v, now) {
-        "used" => Err(AppError::conflict(ALREADY_REDEEMED, "该券已被使用")
+        VoucherStatus::Used => Err(AppError::conflict(ALREADY_REDEEMED, "该券已被使用")
             .with_details(json!({ "used_at": v.used_at }))),
-        "expired" => Err(AppError::conflict(EXPIRED, "该券已过期")
+        VoucherStatus::Expired => Err(AppError::conflict(EXPIRED, "该券已过期")
             .with_details(json!({ "expires_at": v.expires_at }))),
-        _ => Ok(()),
+        VoucherStatus::Unused => Ok(()),
     }
 }
 
@@ -199,13 +200,13 @@ pub async fn reverse(
         return Err(AppError::conflict(ALREADY_REVERSED, "该核销已撤销"));
     }
     voucher::Entity::update_many()
-        .col_expr(voucher::Column::Status, Expr::value("unused"))
+        .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Unused))
         .col_expr(
             voucher::Column::UsedAt,
             Expr::value(Option::<DateTime<Utc>>::None),
         )
         .filter(voucher::Column::Id.eq(v.id))
-        .filter(voucher::Column::Status.eq("used"))
+        .filter(voucher::Column::Status.eq(VoucherStatus::Used))
         .exec(&txn)
         .await?;
     txn.commit().await?;

@@ -1,5 +1,6 @@
 //! Campaign figures for admins: claimed, redeemed, expired, per round.
 
+use entity::status::VoucherStatus;
 use entity::{voucher, voucher_redemption};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect};
@@ -15,7 +16,7 @@ use crate::error::AppResult;
 pub async fn stats(svc: &Vouchers, id: Uuid) -> AppResult<CampaignStats> {
     let info = campaign(svc, id).await?;
     let now = svc.clock.now();
-    let by_status: Vec<(String, i64)> = voucher::Entity::find()
+    let by_status: Vec<(VoucherStatus, i64)> = voucher::Entity::find()
         .select_only()
         .column(voucher::Column::Status)
         .column_as(voucher::Column::Id.count(), "n")
@@ -24,17 +25,17 @@ pub async fn stats(svc: &Vouchers, id: Uuid) -> AppResult<CampaignStats> {
         .into_tuple()
         .all(&svc.db)
         .await?;
-    let count = |s: &str| {
+    let count = |s: VoucherStatus| {
         by_status
             .iter()
-            .find(|(status, _)| status == s)
+            .find(|(status, _)| *status == s)
             .map_or(0, |(_, n)| *n)
     };
     // Unused vouchers the sweep has not reached yet are expired all the same.
     let lapsed = i64::try_from(
         voucher::Entity::find()
             .filter(voucher::Column::CampaignId.eq(id))
-            .filter(voucher::Column::Status.eq("unused"))
+            .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
             .filter(voucher::Column::ExpiresAt.lte(now))
             .count(&svc.db)
             .await?,
@@ -85,9 +86,9 @@ pub async fn stats(svc: &Vouchers, id: Uuid) -> AppResult<CampaignStats> {
         campaign_id: id,
         total_quantity: info.campaign.total_quantity,
         claimed: by_status.iter().map(|(_, n)| *n).sum(),
-        unused: count("unused") - lapsed,
-        redeemed: count("used"),
-        expired: count("expired") + lapsed,
+        unused: count(VoucherStatus::Unused) - lapsed,
+        redeemed: count(VoucherStatus::Used),
+        expired: count(VoucherStatus::Expired) + lapsed,
         returned,
         reversed,
         order_amount_fen: orders.unwrap_or(0),

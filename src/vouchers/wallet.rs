@@ -11,17 +11,19 @@ use uuid::Uuid;
 use super::Vouchers;
 use super::campaigns::{CampaignInfo, campaign};
 use super::dto::*;
+use entity::status::VoucherStatus;
+
 use super::rules::{self};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::pagination::{Page, Paginated};
 
-pub(super) fn effective_status(v: &voucher::Model, now: DateTime<Utc>) -> &'static str {
-    match v.status.as_str() {
-        "used" => "used",
-        "expired" => "expired",
-        _ if v.expires_at <= now => "expired",
-        _ => "unused",
+/// The status as of `now`: an unused voucher past its expiry is expired
+/// before the sweep marks it.
+pub(super) fn effective_status(v: &voucher::Model, now: DateTime<Utc>) -> VoucherStatus {
+    match v.status {
+        VoucherStatus::Unused if v.expires_at <= now => VoucherStatus::Expired,
+        status => status,
     }
 }
 
@@ -40,7 +42,7 @@ pub(super) fn voucher_view(
         threshold_fen: c.threshold_fen,
         claimed_at: v.claimed_at,
         expires_at: v.expires_at,
-        status: effective_status(v, now).to_owned(),
+        status: effective_status(v, now).to_string(),
         used_at: v.used_at,
     }
 }
@@ -54,22 +56,28 @@ pub async fn mine(
 ) -> AppResult<Paginated<VoucherView>> {
     let now = svc.clock.now();
     let mut query = voucher::Entity::find().filter(voucher::Column::UserId.eq(caller.user_id));
-    query = match status {
+    let wanted = match status {
+        None => None,
+        Some(s) => Some(
+            entity::status::parse::<VoucherStatus>(s)
+                .ok_or_else(|| AppError::bad_request("status 须为 unused、used 或 expired"))?,
+        ),
+    };
+    query = match wanted {
         None => query,
-        Some("unused") => query
-            .filter(voucher::Column::Status.eq("unused"))
+        Some(VoucherStatus::Unused) => query
+            .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
             .filter(voucher::Column::ExpiresAt.gt(now)),
-        Some("used") => query.filter(voucher::Column::Status.eq("used")),
-        Some("expired") => query.filter(
+        Some(VoucherStatus::Used) => query.filter(voucher::Column::Status.eq(VoucherStatus::Used)),
+        Some(VoucherStatus::Expired) => query.filter(
             sea_orm::Condition::any()
-                .add(voucher::Column::Status.eq("expired"))
+                .add(voucher::Column::Status.eq(VoucherStatus::Expired))
                 .add(
                     sea_orm::Condition::all()
-                        .add(voucher::Column::Status.eq("unused"))
+                        .add(voucher::Column::Status.eq(VoucherStatus::Unused))
                         .add(voucher::Column::ExpiresAt.lte(now)),
                 ),
         ),
-        Some(_) => return Err(AppError::bad_request("status 须为 unused、used 或 expired")),
     };
     if let Some(after) = page.after {
         query = query.filter(voucher::Column::Id.lt(after));
