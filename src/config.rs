@@ -181,6 +181,16 @@ impl Config {
         // two cores they mostly wait on each other (a 16-connection pool
         // filed complaints at a third of the rate of a 4-connection one).
         let default_pool = if is_sqlite_url(&database_url) { 4 } else { 16 };
+        let circle_enhanced_min_quality =
+            parse_in(&get, "YUHUI_CIRCLE_ENHANCED_MIN_QUALITY", 5, 1..=100)?;
+        let circle_premium_min_quality =
+            parse_in(&get, "YUHUI_CIRCLE_PREMIUM_MIN_QUALITY", 9, 1..=100)?;
+        if circle_premium_min_quality < circle_enhanced_min_quality {
+            return Err(ConfigError(format!(
+                "YUHUI_CIRCLE_PREMIUM_MIN_QUALITY ({circle_premium_min_quality}) must not be below \
+                 YUHUI_CIRCLE_ENHANCED_MIN_QUALITY ({circle_enhanced_min_quality})"
+            )));
+        }
         Ok(Self {
             database_url,
             bind: get("YUHUI_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
@@ -188,7 +198,7 @@ impl Config {
             dev_login,
             jwt_secret,
             token_ttl: Duration::from_secs(
-                60 * parse_num::<u64>(&get, "YUHUI_TOKEN_TTL_MINUTES", 24 * 60)?,
+                60 * parse_in::<u64>(&get, "YUHUI_TOKEN_TTL_MINUTES", 24 * 60, 1..=366 * 24 * 60)?,
             ),
             wechat: WechatConfig {
                 appid: get("WECHAT_APPID"),
@@ -197,57 +207,91 @@ impl Config {
                     .unwrap_or_else(|| "https://api.weixin.qq.com".to_owned())
                     .trim_end_matches('/')
                     .to_owned(),
-                timeout: Duration::from_millis(parse_num(&get, "WECHAT_TIMEOUT_MS", 5_000)?),
+                timeout: Duration::from_millis(parse_in(
+                    &get,
+                    "WECHAT_TIMEOUT_MS",
+                    5_000,
+                    100..=60_000,
+                )?),
             },
-            login_rate_per_minute: parse_num(&get, "YUHUI_LOGIN_RATE_LIMIT", 30)?,
+            login_rate_per_minute: parse_in(&get, "YUHUI_LOGIN_RATE_LIMIT", 30, 1..=u32::MAX)?,
             trust_forwarded_for: match get("YUHUI_TRUST_FORWARDED_FOR") {
                 None => false,
                 Some(v) => parse_bool("YUHUI_TRUST_FORWARDED_FOR", &v)?,
             },
             workers: match get("YUHUI_WORKERS") {
                 None => None,
-                Some(_) => Some(parse_num(&get, "YUHUI_WORKERS", 1)?),
+                Some(_) => Some(parse_in(&get, "YUHUI_WORKERS", 1, 1..=512)?),
             },
-            db_max_connections: parse_num(&get, "YUHUI_DB_MAX_CONNECTIONS", default_pool)?,
+            db_max_connections: parse_in(
+                &get,
+                "YUHUI_DB_MAX_CONNECTIONS",
+                default_pool,
+                1..=1_000,
+            )?,
             sqlite_synchronous_full,
             seed_on_empty: match get("YUHUI_SEED_ON_START") {
                 None => true,
                 Some(v) => parse_bool("YUHUI_SEED_ON_START", &v)?,
             },
-            json_limit_bytes: parse_num(&get, "YUHUI_JSON_LIMIT_BYTES", 64 * 1024)?,
+            json_limit_bytes: parse_in(
+                &get,
+                "YUHUI_JSON_LIMIT_BYTES",
+                64 * 1024,
+                1_024..=16 * 1024 * 1024,
+            )?,
             log_format,
             walking: crate::geo::walking::WalkingModel {
-                detour_factor: parse_num(&get, "YUHUI_WALK_DETOUR_FACTOR", 1.36)?,
-                standard_m_per_min: parse_num(&get, "YUHUI_WALK_SPEED_M_PER_MIN", 75.0)?,
-                elderly_m_per_min: parse_num(&get, "YUHUI_WALK_SPEED_ELDERLY_M_PER_MIN", 55.0)?,
+                detour_factor: parse_in(&get, "YUHUI_WALK_DETOUR_FACTOR", 1.36, 1.0..=3.0)?,
+                standard_m_per_min: parse_in(
+                    &get,
+                    "YUHUI_WALK_SPEED_M_PER_MIN",
+                    75.0,
+                    10.0..=200.0,
+                )?,
+                elderly_m_per_min: parse_in(
+                    &get,
+                    "YUHUI_WALK_SPEED_ELDERLY_M_PER_MIN",
+                    55.0,
+                    10.0..=200.0,
+                )?,
             },
-            circle_enhanced_min_quality: parse_num(&get, "YUHUI_CIRCLE_ENHANCED_MIN_QUALITY", 5)?,
-            circle_premium_min_quality: parse_num(&get, "YUHUI_CIRCLE_PREMIUM_MIN_QUALITY", 9)?,
-            index_poll_interval: Duration::from_millis(parse_num(
+            circle_enhanced_min_quality,
+            circle_premium_min_quality,
+            index_poll_interval: Duration::from_millis(parse_in(
                 &get,
                 "YUHUI_INDEX_POLL_MS",
                 1000,
+                10..=3_600_000,
             )?),
-            outbox_poll_interval: Duration::from_millis(parse_num(
+            outbox_poll_interval: Duration::from_millis(parse_in(
                 &get,
                 "YUHUI_OUTBOX_POLL_MS",
                 1000,
+                10..=3_600_000,
             )?),
-            outbox_retry_base: Duration::from_millis(parse_num(
+            outbox_retry_base: Duration::from_millis(parse_in(
                 &get,
                 "YUHUI_OUTBOX_RETRY_BASE_MS",
                 2000,
+                10..=3_600_000,
             )?),
-            voucher_expiry_interval: Duration::from_secs(parse_num(
+            voucher_expiry_interval: Duration::from_secs(parse_in(
                 &get,
                 "YUHUI_VOUCHER_EXPIRY_SECS",
                 60,
+                1..=86_400,
             )?),
             complaint_template_id: get("WECHAT_TEMPLATE_COMPLAINT")
                 .unwrap_or_else(|| "complaint-progress".to_owned()),
             trade_in_template_id: get("WECHAT_TEMPLATE_TRADE_IN")
                 .unwrap_or_else(|| "trade-in-review".to_owned()),
-            complaint_rate_per_hour: parse_num(&get, "YUHUI_COMPLAINT_RATE_PER_HOUR", 20)?,
+            complaint_rate_per_hour: parse_in(
+                &get,
+                "YUHUI_COMPLAINT_RATE_PER_HOUR",
+                20,
+                1..=u32::MAX,
+            )?,
             mediation_calendar_days: match get("YUHUI_MEDIATION_RULE").as_deref() {
                 None | Some("order20") => None,
                 Some("order121") => Some(60),
@@ -257,7 +301,7 @@ impl Config {
                     )));
                 }
             },
-            disclosure_min_cases: parse_num(&get, "YUHUI_DISCLOSURE_MIN_CASES", 3)?,
+            disclosure_min_cases: parse_in(&get, "YUHUI_DISCLOSURE_MIN_CASES", 3, 1..=1_000_000)?,
             upload_dir: get("YUHUI_UPLOAD_DIR")
                 .unwrap_or_else(|| "data/uploads".to_owned())
                 .into(),
@@ -293,6 +337,30 @@ fn parse_num<T: FromStr>(
         Some(v) => v
             .parse()
             .map_err(|_| ConfigError(format!("{name} must be a number, not `{v}`"))),
+    }
+}
+
+/// A number within `range`; a value outside it stops the start with a
+/// message naming the variable (a zero interval would spin, a zero batch
+/// would never write, a negative rate makes no sense).
+fn parse_in<T>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &str,
+    default: T,
+    range: std::ops::RangeInclusive<T>,
+) -> Result<T, ConfigError>
+where
+    T: FromStr + PartialOrd + fmt::Display,
+{
+    let value = parse_num(get, name, default)?;
+    if range.contains(&value) {
+        Ok(value)
+    } else {
+        Err(ConfigError(format!(
+            "{name} must be between {} and {}, not {value}",
+            range.start(),
+            range.end()
+        )))
     }
 }
 
@@ -357,6 +425,42 @@ mod tests {
         let printed = format!("{c:?}");
         assert!(!printed.contains("super-secret-value"));
         assert!(!printed.contains("wx-secret"));
+    }
+
+    #[test]
+    fn numbers_out_of_range_are_refused_by_name() {
+        for (name, value) in [
+            ("YUHUI_INDEX_POLL_MS", "0"),
+            ("YUHUI_OUTBOX_POLL_MS", "0"),
+            ("YUHUI_VOUCHER_EXPIRY_SECS", "0"),
+            ("YUHUI_DB_MAX_CONNECTIONS", "0"),
+            ("YUHUI_WORKERS", "0"),
+            ("YUHUI_LOGIN_RATE_LIMIT", "0"),
+            ("YUHUI_COMPLAINT_RATE_PER_HOUR", "-5"),
+            ("YUHUI_WALK_SPEED_M_PER_MIN", "-75"),
+            ("YUHUI_WALK_DETOUR_FACTOR", "NaN"),
+            ("YUHUI_JSON_LIMIT_BYTES", "10"),
+            ("WECHAT_TIMEOUT_MS", "0"),
+        ] {
+            let err = config(&[(name, value)]).unwrap_err();
+            assert!(err.0.contains(name), "{name}={value}: {}", err.0);
+        }
+        assert_eq!(
+            config(&[("YUHUI_INDEX_POLL_MS", "0")]).unwrap_err().0,
+            "YUHUI_INDEX_POLL_MS must be between 10 and 3600000, not 0"
+        );
+        let ok = config(&[("YUHUI_INDEX_POLL_MS", "10"), ("YUHUI_WORKERS", "1")]).unwrap();
+        assert_eq!(ok.index_poll_interval, Duration::from_millis(10));
+    }
+
+    #[test]
+    fn the_premium_circle_needs_at_least_the_enhanced_one() {
+        let err = config(&[
+            ("YUHUI_CIRCLE_ENHANCED_MIN_QUALITY", "9"),
+            ("YUHUI_CIRCLE_PREMIUM_MIN_QUALITY", "5"),
+        ])
+        .unwrap_err();
+        assert!(err.0.contains("YUHUI_CIRCLE_PREMIUM_MIN_QUALITY"));
     }
 
     #[test]
