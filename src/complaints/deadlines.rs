@@ -16,7 +16,7 @@ use std::sync::Arc;
 use super::Complaints;
 use super::rules::{NO_DEADLINE, Status};
 use super::transitions::record_event;
-use crate::calendar::{self, YearTable};
+use crate::calendar::{self, Calendar, Reckoned, YearTable};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, template};
 use crate::workers::runtime::Periodic;
@@ -37,6 +37,46 @@ pub fn due_on(
         Status::Submitted | Status::MerchantWindow => decide_by,
         Status::Accepted if !paused => mediate_by.unwrap_or(NO_DEADLINE),
         _ => NO_DEADLINE,
+    }
+}
+
+/// The deadlines a case starts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpeningDeadlines {
+    pub status: Status,
+    /// An ODR merchant's direct-settlement window, when there is one.
+    pub window: Option<Reckoned>,
+    /// The bureau decides whether to accept by then.
+    pub decide_by: Reckoned,
+}
+
+impl OpeningDeadlines {
+    pub fn provisional(&self) -> bool {
+        self.decide_by.provisional || self.window.is_some_and(|w| w.provisional)
+    }
+}
+
+/// A case against an ODR merchant first gives the merchant 10 working days
+/// to settle directly; the bureau's 7 working days to decide follow them.
+/// Any other case goes to the bureau at once.
+pub fn opening_deadlines(
+    calendar: &Calendar,
+    received_on: NaiveDate,
+    odr: bool,
+) -> OpeningDeadlines {
+    if odr {
+        let window = calendar.add_working_days(received_on, ODR_WINDOW_WORKING_DAYS);
+        OpeningDeadlines {
+            status: Status::MerchantWindow,
+            window: Some(window),
+            decide_by: calendar.add_working_days(window.date, DECIDE_WORKING_DAYS),
+        }
+    } else {
+        OpeningDeadlines {
+            status: Status::Submitted,
+            window: None,
+            decide_by: calendar.add_working_days(received_on, DECIDE_WORKING_DAYS),
+        }
     }
 }
 

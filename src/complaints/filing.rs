@@ -3,7 +3,7 @@
 //! duplicate flagged, and the row handed to the batch writer.
 
 use actix_web::http::StatusCode;
-use chrono::{Days, NaiveDate};
+use chrono::{DateTime, Days, NaiveDate, Utc};
 use entity::{complaint, complaint_category, merchant, shop};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
@@ -12,9 +12,10 @@ use validator::Validate;
 
 use super::Complaints;
 use super::case_view::deadlines;
-use super::deadlines::{DECIDE_WORKING_DAYS, ODR_WINDOW_WORKING_DAYS};
+use super::deadlines::{OpeningDeadlines, opening_deadlines};
 use super::dto::*;
-use super::rules::{self, Status};
+use super::rules;
+use super::writer::{FilingJob, IdempotencyClaim};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
@@ -212,32 +213,61 @@ pub async fn file(
     }
     svc.limiter.hit(&caller.user_id.to_string()).await?;
     let respondent = resolve_respondent(svc, &input).await?;
-    let calendar = svc.calendar.current().await?;
-    let (status, window, decide) = if respondent.odr {
-        let window = calendar.add_working_days(today, ODR_WINDOW_WORKING_DAYS);
-        let decide = calendar.add_working_days(window.date, DECIDE_WORKING_DAYS);
-        (Status::MerchantWindow, Some(window), decide)
-    } else {
-        (
-            Status::Submitted,
-            None,
-            calendar.add_working_days(today, DECIDE_WORKING_DAYS),
-        )
-    };
+    let opening = opening_deadlines(&*svc.calendar.current().await?, today, respondent.odr);
     let duplicate_of =
         possible_duplicate(svc, caller.user_id, &respondent, &input.title, today).await?;
-    let fingerprint = idempotency::fingerprint(&input);
+    let claim = key.map(|key| IdempotencyClaim {
+        user_id: caller.user_id,
+        key,
+        fingerprint: idempotency::fingerprint(&input),
+    });
     // Reserved before the transaction: on SQLite a second writer inside it would wait on itself.
     let number = svc
         .numbers
         .next(&svc.db, &today.format("%Y%m%d").to_string())
         .await?;
-    let now = svc.clock.now();
+    let mut row = new_case(caller, input, respondent, opening, today, svc.clock.now());
+    row.number = number;
+    row.duplicate_of = duplicate_of;
+    // The answer is known before the transaction, so the idempotency key is
+    // claimed with it in one statement, by the batch writer.
+    let filed = Filed {
+        id: row.id,
+        number: row.number.clone(),
+        status: row.status.to_string(),
+        deadlines: deadlines(&row, today),
+        possible_duplicate_of: row.duplicate_of,
+    };
+    let body = serde_json::to_value(&filed).map_err(AppError::internal)?;
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let job = FilingJob {
+        row,
+        claim,
+        body,
+        reply,
+    };
+    svc.filing_writer
+        .send(job)
+        .await
+        .map_err(|_| AppError::internal("filing writer stopped"))?;
+    answer
+        .await
+        .map_err(|_| AppError::internal("filing writer dropped a filing"))?
+}
 
-    let provisional = decide.provisional || window.is_some_and(|w| w.provisional);
-    let row = complaint::Model {
+/// The case as filed, before it has a number.
+fn new_case(
+    caller: &Principal,
+    input: FileComplaint,
+    respondent: ResolvedRespondent,
+    opening: OpeningDeadlines,
+    today: NaiveDate,
+    now: DateTime<Utc>,
+) -> complaint::Model {
+    let decide = opening.decide_by;
+    complaint::Model {
         id: Uuid::now_v7(),
-        number,
+        number: String::new(),
         complainant_id: caller.user_id,
         shop_id: respondent.shop_id,
         merchant_id: respondent.merchant_id,
@@ -257,12 +287,12 @@ pub async fn file(
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty()),
         publish_consent: input.publish_consent,
-        status,
+        status: opening.status,
         odr: respondent.odr,
         received_on: today,
-        odr_window_until: window.map(|w| w.date),
+        odr_window_until: opening.window.map(|w| w.date),
         decide_by: decide.date,
-        decide_by_provisional: provisional,
+        decide_by_provisional: opening.provisional(),
         accepted_on: None,
         mediate_by: None,
         mediate_by_provisional: false,
@@ -279,37 +309,8 @@ pub async fn file(
         closed_at: None,
         rating_score: None,
         rating_comment: None,
-        duplicate_of,
+        duplicate_of: None,
         created_at: now,
         updated_at: now,
-    };
-    // The answer is known before the transaction, so the idempotency key is
-    // claimed with it in one statement, by the batch writer.
-    let filed = Filed {
-        id: row.id,
-        number: row.number.clone(),
-        status: row.status.to_string(),
-        deadlines: deadlines(&row, today),
-        possible_duplicate_of: row.duplicate_of,
-    };
-    let body = serde_json::to_value(&filed).map_err(AppError::internal)?;
-
-    let (reply, answer) = tokio::sync::oneshot::channel();
-    let job = super::writer::FilingJob {
-        row,
-        claim: key.map(|key| super::writer::IdempotencyClaim {
-            user_id: caller.user_id,
-            key,
-            fingerprint,
-        }),
-        body,
-        reply,
-    };
-    svc.filing_writer
-        .send(job)
-        .await
-        .map_err(|_| AppError::internal("filing writer stopped"))?;
-    answer
-        .await
-        .map_err(|_| AppError::internal("filing writer dropped a filing"))?
+    }
 }

@@ -7,51 +7,19 @@
 //! nearer than what it has, so the top 20 near a dense spot costs a few
 //! hundred distance computations whatever the total size.
 
-use std::collections::{BinaryHeap, HashMap, HashSet};
-use std::hash::{BuildHasherDefault, Hasher};
+use std::collections::{BinaryHeap, HashSet};
+use std::hash::BuildHasherDefault;
 use std::sync::Arc;
 
 use chrono::NaiveDateTime;
 use uuid::Uuid;
 
+use super::grid::{COARSE, FINE, FastHasher, FastMap, cell_key, ring};
 use super::hours::Schedule;
-use crate::geo::{EARTH_RADIUS_M, LatLng, distance_with_cos};
+use crate::geo::{LatLng, distance_with_cos};
 
-const CELL_LAT_DEG: f64 = 0.0015;
-const CELL_LNG_DEG: f64 = 0.0017;
+/// The key of the all-shops lists, beside one list per category number.
 const ALL_CATEGORIES: u16 = u16::MAX;
-const METRES_PER_DEGREE: f64 = EARTH_RADIUS_M * std::f64::consts::PI / 180.0;
-
-/// A multiply-rotate hash with a splitmix64 finish: cell keys and UUIDs are
-/// ours, not an attacker's, so SipHash's flood resistance buys nothing here.
-/// The finish matters: a bare multiply leaves the low bits (which pick the
-/// bucket) depending only on the key's low bits, and cell keys that differ
-/// in their high bits would all collide.
-#[derive(Default, Clone, Copy)]
-pub struct FastHasher(u64);
-
-impl Hasher for FastHasher {
-    fn finish(&self) -> u64 {
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.write_u64(u64::from_le_bytes(word));
-        }
-    }
-
-    fn write_u64(&mut self, i: u64) {
-        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 #[derive(Debug, Clone)]
 pub struct IndexedShop {
@@ -136,74 +104,62 @@ pub struct ShopIndex {
     schedules: HashSet<Arc<Schedule>, BuildHasherDefault<FastHasher>>,
 }
 
-fn cell_key(category: u16, (cy, cx): (i32, i32)) -> u64 {
-    (u64::from(category) << 48)
-        | (((cy as u32 & 0xFF_FFFF) as u64) << 24)
-        | (cx as u32 & 0xFF_FFFF) as u64
+/// One `nearest` search: what a shop in a visited cell is measured against.
+struct NearestSearch<'a> {
+    center: LatLng,
+    cos_lat: f64,
+    radius_m: f64,
+    limit: usize,
+    filter: &'a SearchFilter<'a>,
+    after: Option<(u64, Uuid)>,
 }
 
-/// Cells of the square ring `r` around `(cy, cx)`.
-fn ring(center: (i32, i32), r: i32, mut visit: impl FnMut((i32, i32))) {
-    let (cy, cx) = center;
-    if r == 0 {
-        visit(center);
-        return;
-    }
-    for dx in -r..=r {
-        visit((cy - r, cx + dx));
-        visit((cy + r, cx + dx));
-    }
-    for dy in (-r + 1)..r {
-        visit((cy + dy, cx - r));
-        visit((cy + dy, cx + r));
-    }
-}
-
-/// A grid of cells `lat_deg` × `lng_deg`. The all-shops lists use a fine
-/// grid (~165 m); the per-category lists a grid four times coarser, so that a
-/// category's few shops in an area share one list instead of one list each.
-#[derive(Debug, Clone, Copy)]
-struct Grid {
-    lat_deg: f64,
-    lng_deg: f64,
-}
-
-const FINE: Grid = Grid {
-    lat_deg: CELL_LAT_DEG,
-    lng_deg: CELL_LNG_DEG,
-};
-const COARSE: Grid = Grid {
-    lat_deg: CELL_LAT_DEG * 4.0,
-    lng_deg: CELL_LNG_DEG * 4.0,
-};
-
-impl Grid {
-    fn cell_of(self, p: LatLng) -> (i32, i32) {
-        (
-            (p.lat / self.lat_deg).floor() as i32,
-            (p.lng / self.lng_deg).floor() as i32,
-        )
-    }
-
-    /// The smallest side of a cell at this latitude, in metres.
-    fn min_side_m(self, lat: f64) -> f64 {
-        (self.lat_deg * METRES_PER_DEGREE)
-            .min(self.lng_deg * METRES_PER_DEGREE * lat.to_radians().cos())
-    }
-
-    /// Distance in metres from `center` to the nearest point of a cell, in
-    /// the same local projection as `distance_with_cos`.
-    fn cell_distance_m(self, center: LatLng, cos_lat: f64, (cy, cx): (i32, i32)) -> f64 {
-        let lat0 = f64::from(cy) * self.lat_deg;
-        let lng0 = f64::from(cx) * self.lng_deg;
-        let dy = (lat0 - center.lat)
-            .max(0.0)
-            .max(center.lat - (lat0 + self.lat_deg));
-        let dx = (lng0 - center.lng)
-            .max(0.0)
-            .max(center.lng - (lng0 + self.lng_deg))
-            * cos_lat;
-        METRES_PER_DEGREE * (dy * dy + dx * dx).sqrt()
+impl NearestSearch<'_> {
+    /// Keeps `entry` among the `limit` best if it belongs there: inside the
+    /// radius, after the cursor, nearer than the worst kept, and accepted by
+    /// the filter (tested last, as it reads the shop).
+    #[inline]
+    fn consider(
+        &self,
+        index: &ShopIndex,
+        entry: &CellEntry,
+        best: &mut BinaryHeap<(u64, Uuid, u32)>,
+    ) {
+        let d = distance_with_cos(self.center, entry.position, self.cos_lat);
+        if d > self.radius_m {
+            return;
+        }
+        let mm = (d * 1000.0).round() as u64;
+        // Cheap rejections on the distance alone, before the entry is read.
+        if self.after.is_some_and(|(after_mm, _)| mm < after_mm) {
+            return;
+        }
+        let full = best.len() == self.limit;
+        if full && best.peek().is_some_and(|top| mm > top.0) {
+            return;
+        }
+        let Some(shop) = index.shop(entry.slot) else {
+            return;
+        };
+        if let Some(key) = self.after
+            && (mm, shop.id) <= key
+        {
+            return;
+        }
+        if full
+            && best
+                .peek()
+                .is_some_and(|top| (mm, shop.id) >= (top.0, top.1))
+        {
+            return;
+        }
+        if !self.filter.accepts(shop) {
+            return;
+        }
+        best.push((mm, shop.id, entry.slot));
+        if best.len() > self.limit {
+            best.pop();
+        }
     }
 }
 
@@ -339,6 +295,14 @@ impl ShopIndex {
         } else {
             filter.categories
         };
+        let search = NearestSearch {
+            center,
+            cos_lat,
+            radius_m,
+            limit,
+            filter,
+            after,
+        };
         // Max-heap of the best `limit` so far: the worst of them on top.
         let mut best: BinaryHeap<(u64, Uuid, u32)> = BinaryHeap::with_capacity(limit + 1);
 
@@ -363,41 +327,7 @@ impl ShopIndex {
                         continue;
                     };
                     for entry in list {
-                        let d = distance_with_cos(center, entry.position, cos_lat);
-                        if d > radius_m {
-                            continue;
-                        }
-                        let mm = (d * 1000.0).round() as u64;
-                        // Cheap rejections on the distance alone, before the entry is read.
-                        if after.is_some_and(|(after_mm, _)| mm < after_mm) {
-                            continue;
-                        }
-                        let full = best.len() == limit;
-                        if full && best.peek().is_some_and(|top| mm > top.0) {
-                            continue;
-                        }
-                        let Some(shop) = self.shop(entry.slot) else {
-                            continue;
-                        };
-                        if let Some(key) = after
-                            && (mm, shop.id) <= key
-                        {
-                            continue;
-                        }
-                        if full
-                            && best
-                                .peek()
-                                .is_some_and(|top| (mm, shop.id) >= (top.0, top.1))
-                        {
-                            continue;
-                        }
-                        if !filter.accepts(shop) {
-                            continue;
-                        }
-                        best.push((mm, shop.id, entry.slot));
-                        if best.len() > limit {
-                            best.pop();
-                        }
+                        search.consider(self, entry, &mut best);
                     }
                 }
             });
@@ -483,6 +413,7 @@ impl ShopIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::places::grid::METRES_PER_DEGREE;
     use crate::geo::{haversine_m, local_distance_m};
 
     fn shop(n: u128, lat: f64, lng: f64, category: u16) -> IndexedShop {

@@ -6,6 +6,7 @@ pub mod categories;
 pub mod circle;
 pub mod circle_report;
 pub mod dto;
+mod grid;
 mod handlers;
 pub mod hours;
 pub mod index;

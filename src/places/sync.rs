@@ -16,8 +16,9 @@ use uuid::Uuid;
 
 use super::Places;
 use super::categories::CategoryRegistry;
+use super::grid::FastMap;
 use super::hours::{DatedException, Schedule, WeeklyHours};
-use super::index::{FastMap, IndexedShop, ShopIndex};
+use super::index::{IndexedShop, ShopIndex};
 use super::tags;
 use crate::error::AppResult;
 use crate::geo::LatLng;

@@ -197,35 +197,83 @@ pub async fn apply(
     if invoice_date > today {
         return Err(AppError::invalid_field("invoice_date", "in_future"));
     }
+    let grade = seller_and_grade(svc, &input, invoice_date).await?;
+    let priced = price(svc, user, &input, grade, invoice_date).await?;
     let invoice_no = normalize_reference(&input.invoice_no);
     let serial_no = normalize_reference(&input.serial_no);
+    if let Some(conflict) = holder_conflict(
+        &svc.db,
+        input.merchant_id,
+        &invoice_no,
+        &serial_no,
+        input.recycling_pickup_id,
+    )
+    .await?
+    {
+        return replay_or(svc, &retry, conflict).await;
+    }
+    let per_year = priced.per_year;
+    let row = new_application(
+        svc,
+        user,
+        input,
+        priced,
+        invoice_no,
+        serial_no,
+        invoice_date,
+    );
+    insert_in_free_slot(svc, &retry, row, per_year).await
+}
 
+/// The seller must be an approved merchant; with an offer, the purchase must
+/// match it and the grade comes from it. Returns the efficiency grade.
+async fn seller_and_grade(
+    svc: &TradeIn,
+    input: &NewApplication,
+    invoice_date: NaiveDate,
+) -> AppResult<Option<u8>> {
     let seller = merchant::Entity::find_by_id(input.merchant_id)
         .one(&svc.db)
         .await?;
     if seller.is_none_or(|m| m.status != MerchantStatus::Approved) {
         return Err(AppError::invalid_field("merchant_id", "unknown_merchant"));
     }
-    let mut grade = input.efficiency_grade;
-    if let Some(offer_id) = input.offer_id {
-        let offer = trade_in_offer::Entity::find_by_id(offer_id)
-            .one(&svc.db)
-            .await?
-            .ok_or_else(|| AppError::invalid_field("offer_id", "unknown_offer"))?;
-        check_against_offer(&offer, &input, invoice_date, svc)?;
-        let offer_grade = offer.efficiency_grade.and_then(|g| u8::try_from(g).ok());
-        match (grade, offer_grade) {
-            (None, g) => grade = g,
-            (Some(given), Some(listed)) if given != listed => {
-                return Err(AppError::invalid_field(
-                    "efficiency_grade",
-                    "differs_from_offer",
-                ));
-            }
-            _ => {}
-        }
+    let Some(offer_id) = input.offer_id else {
+        return Ok(input.efficiency_grade);
+    };
+    let offer = trade_in_offer::Entity::find_by_id(offer_id)
+        .one(&svc.db)
+        .await?
+        .ok_or_else(|| AppError::invalid_field("offer_id", "unknown_offer"))?;
+    check_against_offer(&offer, input, invoice_date, svc)?;
+    let listed = offer.efficiency_grade.and_then(|g| u8::try_from(g).ok());
+    match (input.efficiency_grade, listed) {
+        (None, listed) => Ok(listed),
+        (Some(given), Some(listed)) if given != listed => Err(AppError::invalid_field(
+            "efficiency_grade",
+            "differs_from_offer",
+        )),
+        (given, _) => Ok(given),
     }
+}
 
+/// What the rules in force on the invoice date give this purchase.
+struct Priced {
+    grade: Option<u8>,
+    rule_code: String,
+    per_year: u32,
+    quote: rules::Quote,
+    /// The linked pickup's recycling extra: its state and amount.
+    recycling: (RecyclingState, i64),
+}
+
+async fn price(
+    svc: &TradeIn,
+    user: &Principal,
+    input: &NewApplication,
+    grade: Option<u8>,
+    invoice_date: NaiveDate,
+) -> AppResult<Priced> {
     let book = rule_book(svc).await?;
     let Some((rule_set, _)) = book.national(invoice_date) else {
         return Err(AppError::new(
@@ -238,9 +286,6 @@ pub async fn apply(
     let Some(category) = book.category(&input.category, invoice_date) else {
         return Err(AppError::invalid_field("category", rules::UNKNOWN_CATEGORY));
     };
-    let rule_code = rule_set.code.clone();
-    let per_year = category.per_year;
-
     let pickup = match input.recycling_pickup_id {
         None => None,
         Some(id) => Some(usable_pickup(&svc.db, user, id, &input.category).await?),
@@ -260,36 +305,48 @@ pub async fn apply(
         )
         .with_details(json!({ "reason": quote.reason, "rule": quote.rule })));
     }
-    let (recycling_state, bonus) = match &pickup {
+    let recycling = match &pickup {
         None => (RecyclingState::None, 0),
         Some(p) if p.status == PickupStatus::Collected => {
             (RecyclingState::Granted, quote.recycling_bonus_fen)
         }
         Some(_) => (RecyclingState::Pending, quote.recycling_bonus_fen),
     };
+    Ok(Priced {
+        grade,
+        rule_code: rule_set.code.clone(),
+        per_year: category.per_year,
+        quote,
+        recycling,
+    })
+}
+
+fn new_application(
+    svc: &TradeIn,
+    user: &Principal,
+    input: NewApplication,
+    priced: Priced,
+    invoice_no: String,
+    serial_no: String,
+    invoice_date: NaiveDate,
+) -> trade_in_application::Model {
+    let now = svc.clock.now();
+    let Priced {
+        grade,
+        rule_code,
+        quote,
+        recycling: (recycling_state, bonus),
+        ..
+    } = priced;
     let granted = if recycling_state == RecyclingState::Granted {
         bonus
     } else {
         0
     };
-    if let Some(conflict) = holder_conflict(
-        &svc.db,
-        input.merchant_id,
-        &invoice_no,
-        &serial_no,
-        input.recycling_pickup_id,
-    )
-    .await?
-    {
-        return replay_or(svc, &retry, conflict).await;
-    }
-
-    let now = svc.clock.now();
-    let year = invoice_date.year();
-    let mut row = trade_in_application::Model {
+    trade_in_application::Model {
         id: Uuid::now_v7(),
         user_id: user.user_id,
-        category: input.category.clone(),
+        category: input.category,
         merchant_id: input.merchant_id,
         offer_id: input.offer_id,
         price_fen: input.price_fen,
@@ -302,11 +359,11 @@ pub async fn apply(
         rate_bp: i32::try_from(quote.rate_bp).unwrap_or(0),
         cap_fen: quote.cap_fen,
         national_subsidy_fen: quote.national_subsidy_fen,
-        recycling_rule: pickup.as_ref().and(quote.recycling_rule.clone()),
+        recycling_rule: input.recycling_pickup_id.and(quote.recycling_rule.clone()),
         recycling_bonus_fen: bonus,
-        recycling_state: recycling_state.to_owned(),
+        recycling_state,
         subsidy_fen: quote.national_subsidy_fen + granted,
-        quota_year: year,
+        quota_year: invoice_date.year(),
         quota_slot: 0,
         status: ApplicationStatus::Pending,
         reason: None,
@@ -315,15 +372,24 @@ pub async fn apply(
         refunded_at: None,
         created_at: now,
         updated_at: now,
-    };
-    // The quota is a set of numbered slots held by a unique index: each try
-    // takes the lowest free one, and a try that loses a race to another
-    // request (on any instance) reads again and takes the next.
+    }
+}
+
+/// The quota is a set of numbered slots held by a unique index: each try
+/// takes the lowest free one, and a try that loses a race to another
+/// request (on any instance) reads again and takes the next.
+async fn insert_in_free_slot(
+    svc: &TradeIn,
+    retry: &idempotency::Retry<'_>,
+    mut row: trade_in_application::Model,
+    per_year: u32,
+) -> AppResult<(StatusCode, Value)> {
+    let year = row.quota_year;
     for _ in 0..per_year + 2 {
-        let taken = used_slots(&svc.db, user.user_id, &row.category, year).await?;
+        let taken = used_slots(&svc.db, row.user_id, &row.category, year).await?;
         let Some(slot) = (1..=i32::try_from(per_year).unwrap_or(1)).find(|s| !taken.contains(s))
         else {
-            return replay_or(svc, &retry, quota_used(&row.category, year, per_year)).await;
+            return replay_or(svc, retry, quota_used(&row.category, year, per_year)).await;
         };
         row.quota_slot = slot;
         let body = serde_json::to_value(view(&row)).map_err(AppError::internal)?;
@@ -347,9 +413,10 @@ pub async fn apply(
             } else {
                 return Err(e.into());
             };
-            return replay_or(svc, &retry, conflict).await;
+            return replay_or(svc, retry, conflict).await;
         }
-        return idempotency::commit_answer(txn, &retry, (StatusCode::CREATED, body), now).await;
+        let now = row.created_at;
+        return idempotency::commit_answer(txn, retry, (StatusCode::CREATED, body), now).await;
     }
     Err(AppError::conflict(TRY_AGAIN, "申请人数较多，请稍后重试"))
 }

@@ -146,6 +146,40 @@ async fn district_for(svc: &TradeIn, given: Option<&str>, at: LatLng) -> AppResu
         .ok_or_else(|| AppError::invalid_field("district_code", "required"))
 }
 
+/// The categories of old units to collect, each known to the rules in force.
+async fn known_categories(svc: &TradeIn, asked: &[String]) -> AppResult<Vec<String>> {
+    let book = rule_book(svc).await?;
+    let day = svc.today();
+    let mut categories = asked.to_vec();
+    categories.sort();
+    categories.dedup();
+    if let Some(unknown) = categories.iter().find(|c| book.category(c, day).is_none()) {
+        return Err(AppError::invalid_field(
+            "categories",
+            &format!("unknown_category:{unknown}"),
+        ));
+    }
+    Ok(categories)
+}
+
+/// The district's slot, if it exists and can still be booked for that day.
+async fn bookable_slot(
+    svc: &TradeIn,
+    district: &str,
+    input: &NewPickup,
+) -> AppResult<recycling_slot::Model> {
+    let Some(slot_row) = slot(&svc.db, district, &input.slot).await? else {
+        return Err(AppError::invalid_field("slot", "unknown_slot"));
+    };
+    let starts = slots::parse_time(&slot_row.starts_at)
+        .ok_or_else(|| AppError::internal(format!("bad slot time {}", slot_row.starts_at)))?;
+    match slots::check_booking(svc.clock.now_local().naive_local(), input.date, starts) {
+        Ok(()) => Ok(slot_row),
+        Err(reason) if reason == slots::SLOT_CLOSED => Err(AppError::invalid_field("slot", reason)),
+        Err(reason) => Err(AppError::invalid_field("date", reason)),
+    }
+}
+
 pub async fn book(
     svc: &TradeIn,
     user: &Principal,
@@ -166,34 +200,9 @@ pub async fn book(
     if !position.is_valid() || !crate::geo::in_chongqing(position) {
         return Err(AppError::invalid_field("lat", "outside_chongqing"));
     }
-    let book = rule_book(svc).await?;
-    let day = svc.today();
-    let mut categories = input.categories.clone();
-    categories.sort();
-    categories.dedup();
-    if let Some(unknown) = categories.iter().find(|c| book.category(c, day).is_none()) {
-        return Err(AppError::invalid_field(
-            "categories",
-            &format!("unknown_category:{unknown}"),
-        ));
-    }
+    let categories = known_categories(svc, &input.categories).await?;
     let district = district_for(svc, input.district_code.as_deref(), position).await?;
-    let Some(slot_row) = slot(&svc.db, &district, &input.slot).await? else {
-        return Err(AppError::invalid_field("slot", "unknown_slot"));
-    };
-    let starts = slots::parse_time(&slot_row.starts_at)
-        .ok_or_else(|| AppError::internal(format!("bad slot time {}", slot_row.starts_at)))?;
-    if let Err(reason) =
-        slots::check_booking(svc.clock.now_local().naive_local(), input.date, starts)
-    {
-        let field = if reason == slots::SLOT_CLOSED {
-            "slot"
-        } else {
-            "date"
-        };
-        return Err(AppError::invalid_field(field, reason));
-    }
-
+    let slot_row = bookable_slot(svc, &district, &input).await?;
     let now = svc.clock.now();
     let pickup = recycling_pickup::Model {
         id: Uuid::now_v7(),

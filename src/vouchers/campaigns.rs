@@ -47,30 +47,7 @@ pub async fn create_campaign(
     admin: &Principal,
     input: NewCampaign,
 ) -> AppResult<CampaignView> {
-    let first_open = input.rounds.first().map(|r| r.opens_at);
-    let last_open = input.rounds.last().map(|r| r.opens_at);
-    let starts_at = input
-        .starts_at
-        .or(first_open)
-        .unwrap_or_else(|| svc.clock.now());
-    let ends_at = input
-        .ends_at
-        .or_else(|| last_open.map(|t| t + chrono::Duration::days(30)))
-        .unwrap_or(starts_at);
-    let shape = CampaignShape {
-        face_value_fen: input.face_value_fen,
-        threshold_fen: input.threshold_fen,
-        total_quantity: input.total_quantity,
-        per_user_limit: input.per_user_limit,
-        valid_days: input.valid_days,
-        starts_at,
-        ends_at,
-        rounds: input
-            .rounds
-            .iter()
-            .map(|r| (r.opens_at, r.quantity))
-            .collect(),
-    };
+    let shape = shape_of(&input, svc.clock.now());
     let mut errors = rules::check_shape(&shape);
     let mut categories = input.categories.clone();
     categories.sort();
@@ -86,8 +63,7 @@ pub async fn create_campaign(
     let mut districts = input.district_codes.clone();
     districts.sort();
     districts.dedup();
-    let today = svc.clock.now_local().date_naive();
-    for code in crate::districts::service::not_in_force(&svc.db, &districts, today).await? {
+    for code in crate::districts::service::not_in_force(&svc.db, &districts, svc.today()).await? {
         errors
             .entry("district_codes".to_owned())
             .or_default()
@@ -96,10 +72,8 @@ pub async fn create_campaign(
     if !errors.is_empty() {
         return Err(AppError::validation(errors));
     }
-
-    let id = Uuid::now_v7();
     let campaign = voucher_campaign::Model {
-        id,
+        id: Uuid::now_v7(),
         name: input.name.trim().to_owned(),
         categories: json!(categories).to_string(),
         district_codes: json!(districts).to_string(),
@@ -109,30 +83,12 @@ pub async fn create_campaign(
         per_user_limit: input.per_user_limit,
         valid_days: input.valid_days,
         return_expired: input.return_expired.unwrap_or(true),
-        starts_at,
-        ends_at,
+        starts_at: shape.starts_at,
+        ends_at: shape.ends_at,
         created_by: admin.user_id,
         created_at: svc.clock.now(),
     };
-    let opens: Vec<_> = shape.rounds.iter().map(|r| r.0).collect();
-    let rounds: Vec<voucher_round::Model> = rules::round_windows(&opens, ends_at)
-        .into_iter()
-        .zip(&shape.rounds)
-        .enumerate()
-        .map(
-            |(i, ((opens_at, closes_at), (_, quantity)))| voucher_round::Model {
-                id: Uuid::now_v7(),
-                campaign_id: id,
-                seq: i32::try_from(i + 1).unwrap_or(i32::MAX),
-                opens_at,
-                closes_at,
-                quantity: *quantity,
-                returned: 0,
-                claimed: 0,
-                last_grant: 0,
-            },
-        )
-        .collect();
+    let rounds = rounds_of_shape(campaign.id, &shape);
     let txn = svc.db.begin().await?;
     voucher_campaign::Entity::insert(campaign.clone().into_active_model())
         .exec_without_returning(&txn)
@@ -148,6 +104,55 @@ pub async fn create_campaign(
         rounds,
     };
     Ok(view(&info, svc.clock.now()))
+}
+
+/// The campaign's dates and rounds as the rules check them: without dates
+/// it starts with its first round and ends 30 days after its last opens.
+fn shape_of(input: &NewCampaign, now: DateTime<Utc>) -> CampaignShape {
+    let first_open = input.rounds.first().map(|r| r.opens_at);
+    let last_open = input.rounds.last().map(|r| r.opens_at);
+    let starts_at = input.starts_at.or(first_open).unwrap_or(now);
+    let ends_at = input
+        .ends_at
+        .or_else(|| last_open.map(|t| t + chrono::Duration::days(30)))
+        .unwrap_or(starts_at);
+    CampaignShape {
+        face_value_fen: input.face_value_fen,
+        threshold_fen: input.threshold_fen,
+        total_quantity: input.total_quantity,
+        per_user_limit: input.per_user_limit,
+        valid_days: input.valid_days,
+        starts_at,
+        ends_at,
+        rounds: input
+            .rounds
+            .iter()
+            .map(|r| (r.opens_at, r.quantity))
+            .collect(),
+    }
+}
+
+/// Each round runs until the next opens (the last until the campaign ends).
+fn rounds_of_shape(campaign_id: Uuid, shape: &CampaignShape) -> Vec<voucher_round::Model> {
+    let opens: Vec<_> = shape.rounds.iter().map(|r| r.0).collect();
+    rules::round_windows(&opens, shape.ends_at)
+        .into_iter()
+        .zip(&shape.rounds)
+        .enumerate()
+        .map(
+            |(i, ((opens_at, closes_at), (_, quantity)))| voucher_round::Model {
+                id: Uuid::now_v7(),
+                campaign_id,
+                seq: i32::try_from(i + 1).unwrap_or(i32::MAX),
+                opens_at,
+                closes_at,
+                quantity: *quantity,
+                returned: 0,
+                claimed: 0,
+                last_grant: 0,
+            },
+        )
+        .collect()
 }
 
 /// The campaign, from the cache or the database (the round counters in it

@@ -11,6 +11,7 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::Vouchers;
+use super::campaigns::CampaignInfo;
 use super::campaigns::campaign;
 use super::dto::*;
 use super::rules::{self};
@@ -68,31 +69,7 @@ pub async fn redeem(
     let now = svc.clock.now();
     refuse_spent(&v, now)?;
     let info = campaign(svc, v.campaign_id).await?;
-    if !info.categories.contains(&shop.category_code)
-        || !info.district_codes.contains(&shop.district_code)
-    {
-        return Err(AppError::new(
-            StatusCode::FORBIDDEN,
-            NOT_APPLICABLE,
-            "该券不适用于本店（行业或区县不符）",
-        )
-        .with_details(json!({
-            "categories": info.categories,
-            "district_codes": info.district_codes,
-        })));
-    }
-    let c = &info.campaign;
-    let Some((discount_fen, payable_fen)) =
-        rules::apply(input.order_amount_fen, c.face_value_fen, c.threshold_fen)
-    else {
-        return Err(AppError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            THRESHOLD_NOT_MET,
-            "订单金额未达到使用门槛",
-        )
-        .with_details(json!({ "threshold_fen": c.threshold_fen })));
-    };
-
+    let (discount_fen, payable_fen) = discount_at(&info, &shop, input.order_amount_fen)?;
     let redeemed = Redeemed {
         redemption_id: Uuid::now_v7(),
         voucher_id: v.id,
@@ -103,24 +80,9 @@ pub async fn redeem(
     };
     let body = serde_json::to_value(&redeemed).map_err(AppError::internal)?;
     let txn = svc.db.begin().await?;
-    // The voucher is taken first and only if still unused and valid, so of
-    // two tills scanning it at once exactly one gets it.
-    let taken = voucher::Entity::update_many()
-        .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Used))
-        .col_expr(voucher::Column::UsedAt, Expr::value(Some(now)))
-        .filter(voucher::Column::Id.eq(v.id))
-        .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
-        .filter(voucher::Column::ExpiresAt.gt(now))
-        .exec(&txn)
-        .await?;
-    if taken.rows_affected == 0 {
+    if !take_voucher(&txn, &v, now).await? {
         txn.rollback().await?;
-        let now_row = voucher::Entity::find_by_id(v.id)
-            .one(&svc.db)
-            .await?
-            .ok_or_else(|| AppError::not_found("券码不存在"))?;
-        refuse_spent(&now_row, now)?;
-        return Err(AppError::conflict(ALREADY_REDEEMED, "该券已被使用"));
+        return Err(why_not_taken(svc, v.id, now).await);
     }
     voucher_redemption::Entity::insert(voucher_redemption::ActiveModel {
         id: Set(redeemed.redemption_id),
@@ -139,6 +101,68 @@ pub async fn redeem(
     .exec_without_returning(&txn)
     .await?;
     idempotency::commit_answer(txn, &retry, (StatusCode::OK, body), now).await
+}
+
+/// The discount and what is left to pay, if the voucher applies at this
+/// shop (its category and district) to an order of this amount.
+fn discount_at(
+    info: &CampaignInfo,
+    shop: &shop::Model,
+    order_amount_fen: i64,
+) -> AppResult<(i64, i64)> {
+    if !info.categories.contains(&shop.category_code)
+        || !info.district_codes.contains(&shop.district_code)
+    {
+        return Err(AppError::new(
+            StatusCode::FORBIDDEN,
+            NOT_APPLICABLE,
+            "该券不适用于本店（行业或区县不符）",
+        )
+        .with_details(json!({
+            "categories": info.categories,
+            "district_codes": info.district_codes,
+        })));
+    }
+    let c = &info.campaign;
+    rules::apply(order_amount_fen, c.face_value_fen, c.threshold_fen).ok_or_else(|| {
+        AppError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            THRESHOLD_NOT_MET,
+            "订单金额未达到使用门槛",
+        )
+        .with_details(json!({ "threshold_fen": c.threshold_fen }))
+    })
+}
+
+/// The voucher is taken only if still unused and valid, so of two tills
+/// scanning it at once exactly one gets it.
+async fn take_voucher(
+    txn: &sea_orm::DatabaseTransaction,
+    v: &voucher::Model,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    let taken = voucher::Entity::update_many()
+        .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Used))
+        .col_expr(voucher::Column::UsedAt, Expr::value(Some(now)))
+        .filter(voucher::Column::Id.eq(v.id))
+        .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
+        .filter(voucher::Column::ExpiresAt.gt(now))
+        .exec(txn)
+        .await?;
+    Ok(taken.rows_affected == 1)
+}
+
+/// Why another till got the voucher first, as the voucher is now.
+async fn why_not_taken(svc: &Vouchers, id: Uuid, now: DateTime<Utc>) -> AppError {
+    let current = match voucher::Entity::find_by_id(id).one(&svc.db).await {
+        Ok(Some(v)) => v,
+        Ok(None) => return AppError::not_found("券码不存在"),
+        Err(e) => return e.into(),
+    };
+    match refuse_spent(&current, now) {
+        Err(refusal) => refusal,
+        Ok(()) => AppError::conflict(ALREADY_REDEEMED, "该券已被使用"),
+    }
 }
 
 pub(super) fn refuse_spent(v: &voucher::Model, now: DateTime<Utc>) -> AppResult<()> {
