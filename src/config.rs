@@ -2,6 +2,7 @@
 //! contract with deployment tooling; see README.md for the full list.
 
 use std::fmt;
+use std::ops::RangeInclusive;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -108,149 +109,96 @@ impl Config {
 
     /// Builds the configuration from any variable source (tests pass a map).
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |name: &str| {
+        let vars = Vars(|name: &str| {
             lookup(name)
                 .map(|v| v.trim().to_owned())
                 .filter(|v| !v.is_empty())
+        });
+        use Environment::{Development, Production};
+        let environment = vars.choice(
+            "YUHUI_ENV",
+            Development,
+            &[
+                ("development", Development),
+                ("dev", Development),
+                ("production", Production),
+                ("prod", Production),
+            ],
+        )?;
+        let production = environment == Production;
+        let (dev_login, jwt_secret) = login_and_secret(&vars, production)?;
+        let default_log = if production {
+            LogFormat::Json
+        } else {
+            LogFormat::Text
         };
-
-        let environment = match get("YUHUI_ENV").as_deref() {
-            None | Some("development") | Some("dev") => Environment::Development,
-            Some("production") | Some("prod") => Environment::Production,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "YUHUI_ENV must be `development` or `production`, not `{other}`"
-                )));
-            }
-        };
-        let production = environment == Environment::Production;
-
-        let dev_login = match get("YUHUI_DEV_LOGIN") {
-            None => !production,
-            Some(v) => parse_bool("YUHUI_DEV_LOGIN", &v)?,
-        };
-        if production && dev_login {
-            return Err(ConfigError(
-                "YUHUI_DEV_LOGIN is on in production: dev login lets anyone act as any user; \
-                 unset it or set it to false"
-                    .into(),
-            ));
-        }
-
-        let jwt_secret = match get("JWT_SECRET") {
-            Some(s) => {
-                if production && s.len() < MIN_PRODUCTION_SECRET_LEN {
-                    return Err(ConfigError(format!(
-                        "JWT_SECRET must be at least {MIN_PRODUCTION_SECRET_LEN} characters in production"
-                    )));
-                }
-                Secret::new(s)
-            }
-            None if production => {
-                return Err(ConfigError(
-                    "JWT_SECRET is required in production (at least 32 random characters)".into(),
-                ));
-            }
-            None => Secret::new(DEV_JWT_SECRET),
-        };
-
-        let log_format = match get("YUHUI_LOG_FORMAT").as_deref() {
-            None if production => LogFormat::Json,
-            None | Some("text") => LogFormat::Text,
-            Some("json") => LogFormat::Json,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "YUHUI_LOG_FORMAT must be `text` or `json`, not `{other}`"
-                )));
-            }
-        };
-
-        let sqlite_synchronous_full = match get("YUHUI_SQLITE_SYNCHRONOUS").as_deref() {
-            None | Some("full") | Some("FULL") => true,
-            Some("normal") | Some("NORMAL") => false,
-            Some(other) => {
-                return Err(ConfigError(format!(
-                    "YUHUI_SQLITE_SYNCHRONOUS must be `full` or `normal`, not `{other}`"
-                )));
-            }
-        };
-
-        let database_url =
-            get("DATABASE_URL").unwrap_or_else(|| "sqlite://data/yuhui.db?mode=rwc".to_owned());
+        let log_format = vars.choice(
+            "YUHUI_LOG_FORMAT",
+            default_log,
+            &[("text", LogFormat::Text), ("json", LogFormat::Json)],
+        )?;
+        let sqlite_synchronous_full = vars.choice(
+            "YUHUI_SQLITE_SYNCHRONOUS",
+            true,
+            &[
+                ("full", true),
+                ("FULL", true),
+                ("normal", false),
+                ("NORMAL", false),
+            ],
+        )?;
+        let database_url = vars.text("DATABASE_URL", "sqlite://data/yuhui.db?mode=rwc");
         // SQLite connections are threads reading one file: beyond a few, on
         // two cores they mostly wait on each other (a 16-connection pool
         // filed complaints at a third of the rate of a 4-connection one).
         let default_pool = if is_sqlite_url(&database_url) { 4 } else { 16 };
-        let circle_enhanced_min_quality =
-            parse_in(&get, "YUHUI_CIRCLE_ENHANCED_MIN_QUALITY", 5, 1..=100)?;
-        let circle_premium_min_quality =
-            parse_in(&get, "YUHUI_CIRCLE_PREMIUM_MIN_QUALITY", 9, 1..=100)?;
-        if circle_premium_min_quality < circle_enhanced_min_quality {
-            return Err(ConfigError(format!(
-                "YUHUI_CIRCLE_PREMIUM_MIN_QUALITY ({circle_premium_min_quality}) must not be below \
-                 YUHUI_CIRCLE_ENHANCED_MIN_QUALITY ({circle_enhanced_min_quality})"
-            )));
-        }
+        let (circle_enhanced_min_quality, circle_premium_min_quality) = circle_thresholds(&vars)?;
+        const HOUR_MS: u64 = 3_600_000;
         Ok(Self {
             database_url,
-            bind: get("YUHUI_BIND").unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+            bind: vars.text("YUHUI_BIND", "127.0.0.1:8080"),
             environment,
             dev_login,
             jwt_secret,
             token_ttl: Duration::from_secs(
-                60 * parse_in::<u64>(&get, "YUHUI_TOKEN_TTL_MINUTES", 24 * 60, 1..=366 * 24 * 60)?,
+                60 * vars.number_in("YUHUI_TOKEN_TTL_MINUTES", 24 * 60, 1..=366 * 24 * 60)?,
             ),
             wechat: WechatConfig {
-                appid: get("WECHAT_APPID"),
-                secret: get("WECHAT_SECRET").map(Secret::new),
-                api_base: get("WECHAT_API_BASE")
-                    .unwrap_or_else(|| "https://api.weixin.qq.com".to_owned())
+                appid: vars.get("WECHAT_APPID"),
+                secret: vars.get("WECHAT_SECRET").map(Secret::new),
+                api_base: vars
+                    .text("WECHAT_API_BASE", "https://api.weixin.qq.com")
                     .trim_end_matches('/')
                     .to_owned(),
-                timeout: Duration::from_millis(parse_in(
-                    &get,
-                    "WECHAT_TIMEOUT_MS",
-                    5_000,
-                    100..=60_000,
-                )?),
+                timeout: vars.millis("WECHAT_TIMEOUT_MS", 5_000, 100..=60_000)?,
             },
-            login_rate_per_minute: parse_in(&get, "YUHUI_LOGIN_RATE_LIMIT", 30, 1..=u32::MAX)?,
-            trust_forwarded_for: match get("YUHUI_TRUST_FORWARDED_FOR") {
-                None => false,
-                Some(v) => parse_bool("YUHUI_TRUST_FORWARDED_FOR", &v)?,
-            },
-            workers: match get("YUHUI_WORKERS") {
+            login_rate_per_minute: vars.number_in("YUHUI_LOGIN_RATE_LIMIT", 30, 1..=u32::MAX)?,
+            trust_forwarded_for: vars.flag("YUHUI_TRUST_FORWARDED_FOR", false)?,
+            workers: match vars.get("YUHUI_WORKERS") {
                 None => None,
-                Some(_) => Some(parse_in(&get, "YUHUI_WORKERS", 1, 1..=512)?),
+                Some(_) => Some(vars.number_in("YUHUI_WORKERS", 1, 1..=512)?),
             },
-            db_max_connections: parse_in(
-                &get,
+            db_max_connections: vars.number_in(
                 "YUHUI_DB_MAX_CONNECTIONS",
                 default_pool,
                 1..=1_000,
             )?,
             sqlite_synchronous_full,
-            seed_on_empty: match get("YUHUI_SEED_ON_START") {
-                None => true,
-                Some(v) => parse_bool("YUHUI_SEED_ON_START", &v)?,
-            },
-            json_limit_bytes: parse_in(
-                &get,
+            seed_on_empty: vars.flag("YUHUI_SEED_ON_START", true)?,
+            json_limit_bytes: vars.number_in(
                 "YUHUI_JSON_LIMIT_BYTES",
                 64 * 1024,
-                1_024..=16 * 1024 * 1024,
+                1_024..=16 << 20,
             )?,
             log_format,
             walking: crate::geo::walking::WalkingModel {
-                detour_factor: parse_in(&get, "YUHUI_WALK_DETOUR_FACTOR", 1.36, 1.0..=3.0)?,
-                standard_m_per_min: parse_in(
-                    &get,
+                detour_factor: vars.number_in("YUHUI_WALK_DETOUR_FACTOR", 1.36, 1.0..=3.0)?,
+                standard_m_per_min: vars.number_in(
                     "YUHUI_WALK_SPEED_M_PER_MIN",
                     75.0,
                     10.0..=200.0,
                 )?,
-                elderly_m_per_min: parse_in(
-                    &get,
+                elderly_m_per_min: vars.number_in(
                     "YUHUI_WALK_SPEED_ELDERLY_M_PER_MIN",
                     55.0,
                     10.0..=200.0,
@@ -258,53 +206,28 @@ impl Config {
             },
             circle_enhanced_min_quality,
             circle_premium_min_quality,
-            index_poll_interval: Duration::from_millis(parse_in(
-                &get,
-                "YUHUI_INDEX_POLL_MS",
-                1000,
-                10..=3_600_000,
-            )?),
-            outbox_poll_interval: Duration::from_millis(parse_in(
-                &get,
-                "YUHUI_OUTBOX_POLL_MS",
-                1000,
-                10..=3_600_000,
-            )?),
-            outbox_retry_base: Duration::from_millis(parse_in(
-                &get,
-                "YUHUI_OUTBOX_RETRY_BASE_MS",
-                2000,
-                10..=3_600_000,
-            )?),
-            voucher_expiry_interval: Duration::from_secs(parse_in(
-                &get,
+            index_poll_interval: vars.millis("YUHUI_INDEX_POLL_MS", 1000, 10..=HOUR_MS)?,
+            outbox_poll_interval: vars.millis("YUHUI_OUTBOX_POLL_MS", 1000, 10..=HOUR_MS)?,
+            outbox_retry_base: vars.millis("YUHUI_OUTBOX_RETRY_BASE_MS", 2000, 10..=HOUR_MS)?,
+            voucher_expiry_interval: Duration::from_secs(vars.number_in(
                 "YUHUI_VOUCHER_EXPIRY_SECS",
                 60,
                 1..=86_400,
             )?),
-            complaint_template_id: get("WECHAT_TEMPLATE_COMPLAINT")
-                .unwrap_or_else(|| "complaint-progress".to_owned()),
-            trade_in_template_id: get("WECHAT_TEMPLATE_TRADE_IN")
-                .unwrap_or_else(|| "trade-in-review".to_owned()),
-            complaint_rate_per_hour: parse_in(
-                &get,
+            complaint_template_id: vars.text("WECHAT_TEMPLATE_COMPLAINT", "complaint-progress"),
+            trade_in_template_id: vars.text("WECHAT_TEMPLATE_TRADE_IN", "trade-in-review"),
+            complaint_rate_per_hour: vars.number_in(
                 "YUHUI_COMPLAINT_RATE_PER_HOUR",
                 20,
                 1..=u32::MAX,
             )?,
-            mediation_calendar_days: match get("YUHUI_MEDIATION_RULE").as_deref() {
-                None | Some("order20") => None,
-                Some("order121") => Some(60),
-                Some(other) => {
-                    return Err(ConfigError(format!(
-                        "YUHUI_MEDIATION_RULE must be `order20` or `order121`, not `{other}`"
-                    )));
-                }
-            },
-            disclosure_min_cases: parse_in(&get, "YUHUI_DISCLOSURE_MIN_CASES", 3, 1..=1_000_000)?,
-            upload_dir: get("YUHUI_UPLOAD_DIR")
-                .unwrap_or_else(|| "data/uploads".to_owned())
-                .into(),
+            mediation_calendar_days: vars.choice(
+                "YUHUI_MEDIATION_RULE",
+                None,
+                &[("order20", None), ("order121", Some(60))],
+            )?,
+            disclosure_min_cases: vars.number_in("YUHUI_DISCLOSURE_MIN_CASES", 3, 1..=1_000_000)?,
+            upload_dir: vars.text("YUHUI_UPLOAD_DIR", "data/uploads").into(),
         })
     }
 
@@ -317,51 +240,135 @@ impl Config {
     }
 }
 
-fn parse_bool(name: &str, value: &str) -> Result<bool, ConfigError> {
-    match value.to_ascii_lowercase().as_str() {
-        "1" | "true" | "on" | "yes" => Ok(true),
-        "0" | "false" | "off" | "no" => Ok(false),
-        _ => Err(ConfigError(format!(
-            "{name} must be true or false, not `{value}`"
-        ))),
-    }
-}
+/// The environment's variables, trimmed, empty ones counted as unset.
+struct Vars<F: Fn(&str) -> Option<String>>(F);
 
-fn parse_num<T: FromStr>(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: T,
-) -> Result<T, ConfigError> {
-    match get(name) {
-        None => Ok(default),
-        Some(v) => v
-            .parse()
-            .map_err(|_| ConfigError(format!("{name} must be a number, not `{v}`"))),
+impl<F: Fn(&str) -> Option<String>> Vars<F> {
+    fn get(&self, name: &str) -> Option<String> {
+        (self.0)(name)
     }
-}
 
-/// A number within `range`; a value outside it stops the start with a
-/// message naming the variable (a zero interval would spin, a zero batch
-/// would never write, a negative rate makes no sense).
-fn parse_in<T>(
-    get: &impl Fn(&str) -> Option<String>,
-    name: &str,
-    default: T,
-    range: std::ops::RangeInclusive<T>,
-) -> Result<T, ConfigError>
-where
-    T: FromStr + PartialOrd + fmt::Display,
-{
-    let value = parse_num(get, name, default)?;
-    if range.contains(&value) {
-        Ok(value)
-    } else {
+    fn text(&self, name: &str, default: &str) -> String {
+        self.get(name).unwrap_or_else(|| default.to_owned())
+    }
+
+    fn flag(&self, name: &str, default: bool) -> Result<bool, ConfigError> {
+        let Some(value) = self.get(name) else {
+            return Ok(default);
+        };
+        match value.to_ascii_lowercase().as_str() {
+            "1" | "true" | "on" | "yes" => Ok(true),
+            "0" | "false" | "off" | "no" => Ok(false),
+            _ => Err(ConfigError(format!(
+                "{name} must be true or false, not `{value}`"
+            ))),
+        }
+    }
+
+    /// A number within `range`; a value outside it stops the start with a
+    /// message naming the variable (a zero interval would spin, a zero
+    /// batch would never write, a negative rate makes no sense).
+    fn number_in<T>(
+        &self,
+        name: &str,
+        default: T,
+        range: RangeInclusive<T>,
+    ) -> Result<T, ConfigError>
+    where
+        T: FromStr + PartialOrd + fmt::Display,
+    {
+        let value = match self.get(name) {
+            None => default,
+            Some(v) => v
+                .parse()
+                .map_err(|_| ConfigError(format!("{name} must be a number, not `{v}`")))?,
+        };
+        if range.contains(&value) {
+            Ok(value)
+        } else {
+            Err(ConfigError(format!(
+                "{name} must be between {} and {}, not {value}",
+                range.start(),
+                range.end()
+            )))
+        }
+    }
+
+    fn millis(
+        &self,
+        name: &str,
+        default: u64,
+        range: RangeInclusive<u64>,
+    ) -> Result<Duration, ConfigError> {
+        Ok(Duration::from_millis(self.number_in(name, default, range)?))
+    }
+
+    /// One of a few words, each standing for a value.
+    fn choice<T: Copy>(
+        &self,
+        name: &str,
+        default: T,
+        words: &[(&str, T)],
+    ) -> Result<T, ConfigError> {
+        let Some(given) = self.get(name) else {
+            return Ok(default);
+        };
+        if let Some((_, value)) = words.iter().find(|(word, _)| *word == given) {
+            return Ok(*value);
+        }
+        let mut allowed: Vec<String> = words.iter().map(|(w, _)| format!("`{w}`")).collect();
+        allowed.dedup_by(|a, b| a.eq_ignore_ascii_case(b));
         Err(ConfigError(format!(
-            "{name} must be between {} and {}, not {value}",
-            range.start(),
-            range.end()
+            "{name} must be {}, not `{given}`",
+            allowed.join(" or ")
         )))
     }
+}
+
+/// Whether dev login is on, and the session signing key. Production
+/// refuses dev login and needs a long secret of its own.
+fn login_and_secret(
+    vars: &Vars<impl Fn(&str) -> Option<String>>,
+    production: bool,
+) -> Result<(bool, Secret), ConfigError> {
+    let dev_login = vars.flag("YUHUI_DEV_LOGIN", !production)?;
+    if production && dev_login {
+        return Err(ConfigError(
+            "YUHUI_DEV_LOGIN is on in production: dev login lets anyone act as any user; \
+             unset it or set it to false"
+                .into(),
+        ));
+    }
+    let secret = match vars.get("JWT_SECRET") {
+        Some(s) if production && s.len() < MIN_PRODUCTION_SECRET_LEN => {
+            return Err(ConfigError(format!(
+                "JWT_SECRET must be at least {MIN_PRODUCTION_SECRET_LEN} characters in production"
+            )));
+        }
+        Some(s) => Secret::new(s),
+        None if production => {
+            return Err(ConfigError(
+                "JWT_SECRET is required in production (at least 32 random characters)".into(),
+            ));
+        }
+        None => Secret::new(DEV_JWT_SECRET),
+    };
+    Ok((dev_login, secret))
+}
+
+/// Quality types needed for `enhanced` and `premium`; premium needs at least as many.
+fn circle_thresholds(
+    vars: &Vars<impl Fn(&str) -> Option<String>>,
+) -> Result<(usize, usize), ConfigError> {
+    let enhanced = vars.number_in("YUHUI_CIRCLE_ENHANCED_MIN_QUALITY", 5, 1..=100)?;
+    let premium = vars.number_in("YUHUI_CIRCLE_PREMIUM_MIN_QUALITY", 9, 1..=100)?;
+    if premium < enhanced {
+        return Err(ConfigError(format!(
+            "YUHUI_CIRCLE_PREMIUM_MIN_QUALITY ({premium}) must not be below \
+             YUHUI_CIRCLE_ENHANCED_MIN_QUALITY ({enhanced})"
+        )));
+    }
+    Ok((enhanced, premium))
 }
 
 fn is_sqlite_url(url: &str) -> bool {

@@ -413,8 +413,8 @@ impl ShopIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::places::grid::METRES_PER_DEGREE;
     use crate::geo::{haversine_m, local_distance_m};
+    use crate::places::grid::METRES_PER_DEGREE;
 
     fn shop(n: u128, lat: f64, lng: f64, category: u16) -> IndexedShop {
         IndexedShop {

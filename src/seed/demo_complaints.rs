@@ -52,102 +52,10 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
     let today = now.with_timezone(&crate::clock::SHANGHAI).date_naive();
-    let statuses = [
-        Status::Submitted,
-        Status::Submitted,
-        Status::Accepted,
-        Status::MerchantWindow,
-        Status::Closed,
-        Status::Accepted,
-        Status::Rejected,
-        Status::Withdrawn,
-    ];
     let txn = db.begin().await?;
     for i in 0..32u32 {
-        let id = Uuid::from_u128(0x01936d4a_c000_7000_8000_000000000000 + u128::from(i));
-        let (m, name, district, odr) = MERCHANTS[(i % 5) as usize];
-        let (category, title) = TITLES[(i % 8) as usize];
-        let mut status = statuses[(i % 8) as usize];
-        if status == Status::MerchantWindow && !odr {
-            status = Status::Submitted;
-        }
-        // Spread over the last six weeks; a few are already overdue.
-        let received = today
-            .checked_sub_days(Days::new(u64::from(i * 41 % 42)))
-            .unwrap_or(today);
-        let window = odr.then(|| calendar.add_working_days(received, 10));
-        let decide = calendar.add_working_days(window.map(|w| w.date).unwrap_or(received), 7);
-        let accepted_on = matches!(status, Status::Accepted | Status::Closed)
-            .then(|| calendar.add_working_days(received, 2).date.min(today));
-        let mediate = accepted_on.map(|a| calendar.add_working_days(a, 45));
-        let due = match status {
-            Status::Submitted | Status::MerchantWindow => decide.date,
-            Status::Accepted => mediate.map(|m| m.date).unwrap_or(NO_DEADLINE),
-            _ => NO_DEADLINE,
-        };
-        let closed = status == Status::Closed;
-        let row = complaint::ActiveModel {
-            id: Set(id),
-            number: Set(format!("YH{}{:06}", received.format("%Y%m%d"), 900_000 + i)),
-            complainant_id: Set(resident.id),
-            shop_id: Set(None),
-            merchant_id: Set(Some(merchant_id(m))),
-            respondent_name: Set(name.to_owned()),
-            respondent_address: Set("重庆市".to_owned()
-                + if district == "500103" {
-                    "渝中区"
-                } else {
-                    "沙坪坝区"
-                }),
-            district_code: Set(district.to_owned()),
-            category_code: Set(category.to_owned()),
-            title: Set(title.to_owned()),
-            facts: Set(format!(
-                "{received} 在{name}消费时遇到问题：{title}。已与店员沟通未果。"
-            )),
-            demand: Set("退还多收费用并道歉".to_owned()),
-            amount_fen: Set(i64::from(2_000 + i * 350)),
-            occurred_on: Set(received),
-            contact_name: Set("李小渝".to_owned()),
-            contact_phone: Set("13800230001".to_owned()),
-            contact_address: Set(Some("重庆市渝中区民族路 1 号".to_owned())),
-            publish_consent: Set(i % 3 != 0),
-            status: Set(status),
-            odr: Set(odr),
-            received_on: Set(received),
-            odr_window_until: Set(window.map(|w| w.date)),
-            decide_by: Set(decide.date),
-            decide_by_provisional: Set(decide.provisional),
-            accepted_on: Set(accepted_on),
-            mediate_by: Set(mediate.map(|m| m.date)),
-            mediate_by_provisional: Set(mediate.is_some_and(|m| m.provisional)),
-            paused_since: Set(None),
-            due_on: Set(due),
-            deadline_warned_for: Set(None),
-            assignee_id: Set(if i % 4 == 0 {
-                handler.as_ref().map(|h| h.id)
-            } else {
-                None
-            }),
-            outcome: Set(closed.then_some(if i % 2 == 0 {
-                Outcome::Mediated
-            } else {
-                Outcome::Failed
-            })),
-            compensation_fen: Set(closed.then_some(1_000)),
-            reject_reason: Set(
-                (status == Status::Rejected).then(|| "not_consumer_dispute".to_owned())
-            ),
-            merchant_response: Set(None),
-            merchant_proposal: Set(None),
-            settled_directly: Set(false),
-            closed_at: Set(closed.then_some(now)),
-            rating_score: Set(None),
-            rating_comment: Set(None),
-            duplicate_of: Set(None),
-            created_at: Set(now),
-            updated_at: Set(now),
-        };
+        let (row, status) = demo_case(i, &resident, handler.as_ref(), &calendar, today, now);
+        let id = Uuid::from_u128(DEMO_CASE_IDS + u128::from(i));
         let inserted = complaint::Entity::insert(row)
             .on_conflict_do_nothing_on([complaint::Column::Id])
             .exec(&txn)
@@ -170,4 +78,112 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
         }
     }
     txn.commit().await
+}
+
+/// The first demo case id; the others follow it.
+const DEMO_CASE_IDS: u128 = 0x01936d4a_c000_7000_8000_000000000000;
+
+/// Demo case `i`: a merchant, title and status in turn, received over the
+/// last six weeks, with its deadlines on the calendar.
+fn demo_case(
+    i: u32,
+    resident: &user::Model,
+    handler: Option<&user::Model>,
+    calendar: &crate::calendar::Calendar,
+    today: chrono::NaiveDate,
+    now: DateTime<Utc>,
+) -> (complaint::ActiveModel, Status) {
+    let statuses = [
+        Status::Submitted,
+        Status::Submitted,
+        Status::Accepted,
+        Status::MerchantWindow,
+        Status::Closed,
+        Status::Accepted,
+        Status::Rejected,
+        Status::Withdrawn,
+    ];
+    let id = Uuid::from_u128(DEMO_CASE_IDS + u128::from(i));
+    let (m, name, district, odr) = MERCHANTS[(i % 5) as usize];
+    let (category, title) = TITLES[(i % 8) as usize];
+    let mut status = statuses[(i % 8) as usize];
+    if status == Status::MerchantWindow && !odr {
+        status = Status::Submitted;
+    }
+    // Spread over the last six weeks; a few are already overdue.
+    let received = today
+        .checked_sub_days(Days::new(u64::from(i * 41 % 42)))
+        .unwrap_or(today);
+    let window = odr.then(|| calendar.add_working_days(received, 10));
+    let decide = calendar.add_working_days(window.map(|w| w.date).unwrap_or(received), 7);
+    let accepted_on = matches!(status, Status::Accepted | Status::Closed)
+        .then(|| calendar.add_working_days(received, 2).date.min(today));
+    let mediate = accepted_on.map(|a| calendar.add_working_days(a, 45));
+    let due = match status {
+        Status::Submitted | Status::MerchantWindow => decide.date,
+        Status::Accepted => mediate.map(|m| m.date).unwrap_or(NO_DEADLINE),
+        _ => NO_DEADLINE,
+    };
+    let closed = status == Status::Closed;
+    let row = complaint::ActiveModel {
+        id: Set(id),
+        number: Set(format!("YH{}{:06}", received.format("%Y%m%d"), 900_000 + i)),
+        complainant_id: Set(resident.id),
+        shop_id: Set(None),
+        merchant_id: Set(Some(merchant_id(m))),
+        respondent_name: Set(name.to_owned()),
+        respondent_address: Set("重庆市".to_owned()
+            + if district == "500103" {
+                "渝中区"
+            } else {
+                "沙坪坝区"
+            }),
+        district_code: Set(district.to_owned()),
+        category_code: Set(category.to_owned()),
+        title: Set(title.to_owned()),
+        facts: Set(format!(
+            "{received} 在{name}消费时遇到问题：{title}。已与店员沟通未果。"
+        )),
+        demand: Set("退还多收费用并道歉".to_owned()),
+        amount_fen: Set(i64::from(2_000 + i * 350)),
+        occurred_on: Set(received),
+        contact_name: Set("李小渝".to_owned()),
+        contact_phone: Set("13800230001".to_owned()),
+        contact_address: Set(Some("重庆市渝中区民族路 1 号".to_owned())),
+        publish_consent: Set(!i.is_multiple_of(3)),
+        status: Set(status),
+        odr: Set(odr),
+        received_on: Set(received),
+        odr_window_until: Set(window.map(|w| w.date)),
+        decide_by: Set(decide.date),
+        decide_by_provisional: Set(decide.provisional),
+        accepted_on: Set(accepted_on),
+        mediate_by: Set(mediate.map(|m| m.date)),
+        mediate_by_provisional: Set(mediate.is_some_and(|m| m.provisional)),
+        paused_since: Set(None),
+        due_on: Set(due),
+        deadline_warned_for: Set(None),
+        assignee_id: Set(if i.is_multiple_of(4) {
+            handler.map(|h| h.id)
+        } else {
+            None
+        }),
+        outcome: Set(closed.then_some(if i.is_multiple_of(2) {
+            Outcome::Mediated
+        } else {
+            Outcome::Failed
+        })),
+        compensation_fen: Set(closed.then_some(1_000)),
+        reject_reason: Set((status == Status::Rejected).then(|| "not_consumer_dispute".to_owned())),
+        merchant_response: Set(None),
+        merchant_proposal: Set(None),
+        settled_directly: Set(false),
+        closed_at: Set(closed.then_some(now)),
+        rating_score: Set(None),
+        rating_comment: Set(None),
+        duplicate_of: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    (row, status)
 }

@@ -166,16 +166,25 @@ pub async fn load_if_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
 }
 
 pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), SeedError> {
-    let districts: DistrictFile = parse("districts.json", DISTRICTS)?;
-    let accounts: AccountFile = parse("accounts.json", ACCOUNTS)?;
-    let merchants: MerchantFile = parse("merchants.json", MERCHANTS)?;
-    let categories: CategoryFile = parse("categories.json", CATEGORIES)?;
-    let shops: ShopFile = parse("shops.json", SHOPS)?;
-    let holidays: HolidayFile = parse("holidays.json", HOLIDAYS)?;
-    let complaint_categories: ComplaintCategoryFile =
-        parse("complaint_categories.json", COMPLAINT_CATEGORIES)?;
-
     let txn = db.begin().await?;
+    load_districts(&txn).await?;
+    load_accounts(&txn, now).await?;
+    load_merchants(&txn, now).await?;
+    load_categories(&txn).await?;
+    load_shops(&txn, now).await?;
+    load_complaint_categories(&txn).await?;
+    txn.commit().await?;
+    load_calendars(db, now).await?;
+    demo_complaints::load(db, now).await?;
+    demo_vouchers::load(db, now).await?;
+    demo_tradein::load(db, now).await?;
+    demo_tourism::load(db, now).await?;
+    Ok(())
+}
+
+/// Chongqing's divisions.
+async fn load_districts(txn: &impl ConnectionTrait) -> Result<(), SeedError> {
+    let districts: DistrictFile = parse("districts.json", DISTRICTS)?;
     district::Entity::insert_many(
         districts
             .districts
@@ -189,11 +198,16 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
             }),
     )
     .on_conflict_do_nothing_on([district::Column::Code])
-    .exec(&txn)
+    .exec(txn)
     .await?;
+    Ok(())
+}
 
+/// The demo accounts with their roles and handler districts.
+async fn load_accounts(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), SeedError> {
+    let accounts: AccountFile = parse("accounts.json", ACCOUNTS)?;
     for account in &accounts.accounts {
-        let user = crate::auth::service::find_or_create_user(&txn, &account.openid, None, now)
+        let user = crate::auth::service::find_or_create_user(txn, &account.openid, None, now)
             .await
             .map_err(|e| DbErr::Custom(e.to_string()))?;
         if user.phone.is_none() && account.phone.is_some() {
@@ -207,7 +221,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                     sea_orm::sea_query::Expr::value(account.nickname.clone()),
                 )
                 .filter(user::Column::Id.eq(user.id))
-                .exec(&txn)
+                .exec(txn)
                 .await?;
         }
         for role in &account.roles {
@@ -218,7 +232,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                 granted_by: Set(None),
             })
             .on_conflict_do_nothing_on([user_role::Column::UserId, user_role::Column::Role])
-            .exec(&txn)
+            .exec(txn)
             .await?;
         }
         for code in &account.handler_districts {
@@ -230,13 +244,18 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                 handler_district::Column::UserId,
                 handler_district::Column::DistrictCode,
             ])
-            .exec(&txn)
+            .exec(txn)
             .await?;
         }
     }
+    Ok(())
+}
 
+/// The demo merchants and their staff.
+async fn load_merchants(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), SeedError> {
+    let merchants: MerchantFile = parse("merchants.json", MERCHANTS)?;
     for m in merchants.merchants {
-        let applicant = user_id_by_openid(&txn, &m.applicant).await?;
+        let applicant = user_id_by_openid(txn, &m.applicant).await?;
         let approved = m.status == MerchantStatus::Approved;
         merchant::Entity::insert(merchant::ActiveModel {
             id: Set(m.id),
@@ -257,10 +276,10 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
             updated_at: Set(now),
         })
         .on_conflict_do_nothing_on([merchant::Column::Id])
-        .exec(&txn)
+        .exec(txn)
         .await?;
         for openid in &m.staff {
-            let staff = user_id_by_openid(&txn, openid).await?;
+            let staff = user_id_by_openid(txn, openid).await?;
             merchant_staff::Entity::insert(merchant_staff::ActiveModel {
                 merchant_id: Set(m.id),
                 user_id: Set(staff),
@@ -270,10 +289,16 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                 merchant_staff::Column::MerchantId,
                 merchant_staff::Column::UserId,
             ])
-            .exec(&txn)
+            .exec(txn)
             .await?;
         }
     }
+    Ok(())
+}
+
+/// Shop categories.
+async fn load_categories(txn: &impl ConnectionTrait) -> Result<(), SeedError> {
+    let categories: CategoryFile = parse("categories.json", CATEGORIES)?;
     category::Entity::insert_many(categories.categories.into_iter().map(|c| {
         category::ActiveModel {
             code: Set(c.code),
@@ -283,9 +308,14 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
         }
     }))
     .on_conflict_do_nothing_on([category::Column::Code])
-    .exec(&txn)
+    .exec(txn)
     .await?;
+    Ok(())
+}
 
+/// The demo shops.
+async fn load_shops(txn: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<(), SeedError> {
+    let shops: ShopFile = parse("shops.json", SHOPS)?;
     let coord = shops.coord;
     for chunk in shops.shops.chunks(100) {
         shop::Entity::insert_many(chunk.iter().map(|s| {
@@ -309,9 +339,16 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
             }
         }))
         .on_conflict_do_nothing_on([shop::Column::Id])
-        .exec(&txn)
+        .exec(txn)
         .await?;
     }
+    Ok(())
+}
+
+/// Complaint categories.
+async fn load_complaint_categories(txn: &impl ConnectionTrait) -> Result<(), SeedError> {
+    let complaint_categories: ComplaintCategoryFile =
+        parse("complaint_categories.json", COMPLAINT_CATEGORIES)?;
     complaint_category::Entity::insert_many(complaint_categories.categories.into_iter().map(|c| {
         complaint_category::ActiveModel {
             code: Set(c.code),
@@ -320,11 +357,15 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
         }
     }))
     .on_conflict_do_nothing_on([complaint_category::Column::Code])
-    .exec(&txn)
+    .exec(txn)
     .await?;
-    txn.commit().await?;
+    Ok(())
+}
 
-    // Calendars already loaded (perhaps a newer notice) are kept.
+/// The official calendars, except years already loaded (perhaps from a
+/// newer notice), which are kept.
+async fn load_calendars(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), SeedError> {
+    let holidays: HolidayFile = parse("holidays.json", HOLIDAYS)?;
     let loaded = crate::calendar::service::load(db)
         .await
         .map_err(|e| DbErr::Custom(e.to_string()))?;
@@ -335,10 +376,6 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
                 .map_err(|e| DbErr::Custom(e.to_string()))?;
         }
     }
-    demo_complaints::load(db, now).await?;
-    demo_vouchers::load(db, now).await?;
-    demo_tradein::load(db, now).await?;
-    demo_tourism::load(db, now).await?;
     Ok(())
 }
 
