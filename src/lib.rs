@@ -26,6 +26,8 @@ pub mod seed;
 pub mod startup;
 pub mod state;
 pub mod telemetry;
+#[cfg(test)]
+pub mod testing;
 pub mod tourism;
 pub mod tradein;
 pub mod validation;

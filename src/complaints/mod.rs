@@ -15,6 +15,8 @@ pub mod party_actions;
 pub mod queue;
 pub mod routes;
 pub mod rules;
+#[cfg(test)]
+mod service_tests;
 pub mod transitions;
 pub mod writer;
 

@@ -13,6 +13,8 @@ pub mod review;
 pub mod routes;
 pub mod rule_book;
 pub mod rules;
+#[cfg(test)]
+mod service_tests;
 pub mod slots;
 
 use std::sync::Arc;

@@ -12,6 +12,8 @@ pub mod handlers;
 pub mod redemption;
 pub mod routes;
 pub mod rules;
+#[cfg(test)]
+mod service_tests;
 pub mod stats;
 pub mod wallet;
 

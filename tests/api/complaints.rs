@@ -2,6 +2,7 @@
 //! the handler queue, notifications and disclosure.
 
 use std::time::Duration;
+use yuhui::workers::runtime::Periodic;
 
 use chrono::{TimeZone, Utc};
 use reqwest::StatusCode;
@@ -36,6 +37,11 @@ async fn file(app: &TestApp, token: &str, body: Value) -> Value {
     res.body
 }
 
+/// The outbox sends only when a test runs a round.
+fn app_with_manual_outbox() -> TestOptions {
+    TestOptions::default().var("YUHUI_OUTBOX_POLL_MS", "3600000")
+}
+
 fn app_with_fast_outbox() -> TestOptions {
     TestOptions::default()
         .var("YUHUI_OUTBOX_POLL_MS", "50")
@@ -53,7 +59,7 @@ fn kinds(view: &Value) -> Vec<String> {
 
 #[actix_web::test]
 async fn a_complaint_goes_from_filing_to_rating_and_reaches_wechat_once_per_step() {
-    let app = spawn_app_with(app_with_fast_outbox()).await;
+    let app = spawn_app_with(app_with_manual_outbox()).await;
     let resident = app.login("demo-resident").await;
     let handler = app.login("demo-handler").await;
     let merchant = app.login("demo-merchant").await;
@@ -113,8 +119,8 @@ async fn a_complaint_goes_from_filing_to_rating_and_reaches_wechat_once_per_step
     );
 
     // Accepted, answered, closed: three messages to the resident, once each.
-    wait_until("three messages", || app.wechat.messages().len() >= 3).await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(app.jobs.outbox.run_once().await.expect("a round"), 3);
+    assert_eq!(app.jobs.outbox.run_once().await.expect("a round"), 0);
     let messages = app.wechat.messages();
     assert_eq!(messages.len(), 3);
     for m in &messages {

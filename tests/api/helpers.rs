@@ -22,6 +22,8 @@ pub fn default_start() -> DateTime<Utc> {
 
 pub struct TestApp {
     pub address: String,
+    /// The periodic jobs, to run a round instead of waiting for the timer.
+    pub jobs: Arc<yuhui::workers::Jobs>,
     pub client: reqwest::Client,
     pub wechat: FakeWechat,
     pub clock: Clock,
@@ -257,10 +259,12 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         .expect("application starts");
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.server_handle();
+    let jobs = app.jobs();
     actix_web::rt::spawn(app.run_until_stopped());
 
     TestApp {
         address,
+        jobs,
         client: reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .build()
