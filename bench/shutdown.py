@@ -66,7 +66,7 @@ def worker(n):
             statuses[resp.status] = statuses.get(resp.status, 0) + 1
             if resp.status == 201:
                 counts["created"] += 1
-                ids.append(json.loads(body)["id"])
+                ids.append(json.loads(body)["voucher"]["id"])
 
 
 workers = [threading.Thread(target=worker, args=(n,)) for n in range(threads_n)]

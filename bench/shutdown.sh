@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATABASES="${DATABASES:-sqlite postgres}"
-USERS="${USERS:-2000}"
+USERS="${USERS:-5000}"
 PORT="${PORT:-18484}"
 PG="${BENCH_PG:-postgres://postgres@127.0.0.1:5432}"
 BASE="http://127.0.0.1:$PORT"
@@ -66,7 +66,7 @@ iso = lambda t: t.isoformat(timespec="seconds")
 print(json.dumps({
     "name": "停机测试券", "categories": ["restaurant"], "district_codes": ["500103"],
     "face_value_fen": 1000, "threshold_fen": 5000, "total_quantity": 1000000,
-    "per_user_limit": 1000, "valid_days": 7,
+    "per_user_limit": 10, "valid_days": 7,
     "starts_at": iso(now - datetime.timedelta(minutes=1)), "ends_at": iso(now + datetime.timedelta(days=7)),
     "rounds": [{"opens_at": iso(now - datetime.timedelta(minutes=1)), "quantity": 1000000}],
 }))

@@ -42,6 +42,8 @@ pub enum StartupError {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The listening socket, kept to refuse new connections at once on SIGTERM.
+    listener: TcpListener,
     domains: Domains,
     workers: Workers,
 }
@@ -85,11 +87,18 @@ impl Application {
             .port();
         let document = openapi::document();
         let served = domains.clone();
+        // Signals are handled in `run_until_stopped`, which closes the door
+        // before actix starts its graceful stop.
         let mut server = HttpServer::new(move || build_app(served.clone(), document.clone()))
-            .shutdown_timeout(10);
+            .shutdown_timeout(10)
+            .disable_signals();
         if let Some(n) = config.workers {
             server = server.workers(n.max(1));
         }
+        let own_listener = listener.try_clone().map_err(|source| StartupError::Bind {
+            bind: config.bind.clone(),
+            source,
+        })?;
         let server = server
             .listen(listener)
             .map_err(|source| StartupError::Bind {
@@ -100,6 +109,7 @@ impl Application {
         Ok(Self {
             port,
             server,
+            listener: own_listener,
             domains,
             workers,
         })
@@ -127,9 +137,49 @@ impl Application {
     /// finishes the requests it took, then the background workers stop in
     /// order (see `workers`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let listener = self.listener;
+        let on_signal = actix_web::rt::spawn(async move {
+            termination().await;
+            tracing::info!("stopping: refusing new connections, finishing the requests taken");
+            // actix drops connections it has accepted but not yet started when
+            // its workers stop, and resets those still in the listen queue
+            // when it closes the socket. Refusing new connections first, then
+            // giving the accepted ones a moment to be read, leaves every
+            // request a client managed to send with an answer.
+            if let Err(e) = socket2::SockRef::from(&listener).shutdown(std::net::Shutdown::Both) {
+                tracing::warn!(error = %e, "could not close the listening socket early");
+            }
+            tokio::time::sleep(SETTLE).await;
+            handle.stop(true).await;
+        });
         let served = self.server.await;
+        on_signal.abort();
         self.workers.stop().await;
         served
+    }
+}
+
+/// How long connections accepted before SIGTERM get to be read before the
+/// HTTP workers stop taking new ones.
+const SETTLE: std::time::Duration = std::time::Duration::from_millis(200);
+
+/// SIGTERM (a service manager, `kill`) or SIGINT (Ctrl-C).
+async fn termination() {
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    tokio::select! {
+        _ = terminate => {}
+        _ = tokio::signal::ctrl_c() => {}
     }
 }
 

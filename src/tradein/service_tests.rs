@@ -116,5 +116,6 @@ async fn a_retry_with_the_same_key_is_the_same_application() {
     .await
     .expect("the retry");
     assert_eq!(status.as_u16(), 201);
+    assert!(first["id"].is_string(), "{first}");
     assert_eq!(again["id"], first["id"]);
 }
