@@ -29,10 +29,10 @@ pub struct Domains {
 }
 
 impl Domains {
-    /// Builds every domain; the shop index is loaded here. Returns the
-    /// queues the batch writers will drain.
-    pub fn build(app: AppState, places: Places) -> (Self, WriterQueues) {
-        let core = Core::new(app.db.clone(), app.clock.clone()).with_metrics(app.metrics.clone());
+    /// Builds every domain over one `core` (so they share one SQLite write
+    /// gate) and the loaded shop index. Returns the queues the batch
+    /// writers will drain.
+    pub fn build(app: AppState, core: Core, places: Places) -> (Self, WriterQueues) {
         let config = app.config.clone();
         let places = Arc::new(places);
         let (filing_writer, filings) = crate::complaints::writer::channel();

@@ -67,10 +67,10 @@ impl Application {
             clock,
         };
         let core = Core::new(app.db.clone(), app.clock.clone()).with_metrics(app.metrics.clone());
-        let places = Places::load(core, &app.config).await?;
+        let places = Places::load(core.clone(), &app.config).await?;
         let writers_db = db::connect_writers(&app.config).await?;
         let config = app.config.clone();
-        let (domains, queues) = Domains::build(app, places);
+        let (domains, queues) = Domains::build(app, core, places);
         let jobs = Jobs::new(&config, &domains);
         let workers = Workers::start(writers_db, queues, &domains, jobs);
 

@@ -1,6 +1,9 @@
 //! The grid under the shop index: cell geometry (which cell a point is in,
 //! how far a cell is, the rings of cells around one), the cell keys, and the
-//! fast hash the index's maps use.
+//! fast hash the index's maps use. Everything here runs per cell or per
+//! lookup of a search, so it is marked `#[inline]`: without it the release
+//! build (several codegen units) may call it across units instead of
+//! inlining it into the search loop.
 
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -20,6 +23,7 @@ pub(super) const METRES_PER_DEGREE: f64 = EARTH_RADIUS_M * std::f64::consts::PI 
 pub struct FastHasher(u64);
 
 impl Hasher for FastHasher {
+    #[inline]
     fn finish(&self) -> u64 {
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -27,6 +31,7 @@ impl Hasher for FastHasher {
         z ^ (z >> 31)
     }
 
+    #[inline]
     fn write(&mut self, bytes: &[u8]) {
         for chunk in bytes.chunks(8) {
             let mut word = [0u8; 8];
@@ -35,6 +40,7 @@ impl Hasher for FastHasher {
         }
     }
 
+    #[inline]
     fn write_u64(&mut self, i: u64) {
         self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
@@ -42,6 +48,7 @@ impl Hasher for FastHasher {
 
 pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
+#[inline]
 pub(super) fn cell_key(category: u16, (cy, cx): (i32, i32)) -> u64 {
     (u64::from(category) << 48)
         | (((cy as u32 & 0xFF_FFFF) as u64) << 24)
@@ -49,6 +56,7 @@ pub(super) fn cell_key(category: u16, (cy, cx): (i32, i32)) -> u64 {
 }
 
 /// Cells of the square ring `r` around `(cy, cx)`.
+#[inline]
 pub(super) fn ring(center: (i32, i32), r: i32, mut visit: impl FnMut((i32, i32))) {
     let (cy, cx) = center;
     if r == 0 {
@@ -84,6 +92,7 @@ pub(super) const COARSE: Grid = Grid {
 };
 
 impl Grid {
+    #[inline]
     pub(super) fn cell_of(self, p: LatLng) -> (i32, i32) {
         (
             (p.lat / self.lat_deg).floor() as i32,
@@ -92,6 +101,7 @@ impl Grid {
     }
 
     /// The smallest side of a cell at this latitude, in metres.
+    #[inline]
     pub(super) fn min_side_m(self, lat: f64) -> f64 {
         (self.lat_deg * METRES_PER_DEGREE)
             .min(self.lng_deg * METRES_PER_DEGREE * lat.to_radians().cos())
@@ -99,6 +109,7 @@ impl Grid {
 
     /// Distance in metres from `center` to the nearest point of a cell, in
     /// the same local projection as `distance_with_cos`.
+    #[inline]
     pub(super) fn cell_distance_m(self, center: LatLng, cos_lat: f64, (cy, cx): (i32, i32)) -> f64 {
         let lat0 = f64::from(cy) * self.lat_deg;
         let lng0 = f64::from(cx) * self.lng_deg;

@@ -16,10 +16,6 @@ fn handler_attributes_in(dir: &Path, found: &mut Vec<String>) {
             let text = std::fs::read_to_string(&path).unwrap();
             for line in text.lines() {
                 let line = line.trim();
-                // Handlers declared through the complaints `action!` macro.
-                if line.starts_with("action!(") {
-                    found.push(format!("{}: {line}", path.display()));
-                }
                 for method in ["get", "post", "put", "patch", "delete"] {
                     if line.starts_with(&format!("#[{method}(\"")) {
                         found.push(format!("{}: {line}", path.display()));
