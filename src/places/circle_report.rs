@@ -8,8 +8,7 @@ use super::dto::{CategoryCoverage, CircleQuery, CircleReport, NearestShop};
 use super::nearby::{query_point, walk_minutes};
 use crate::error::AppResult;
 
-pub fn circle_report(svc: &Places, q: &CircleQuery) -> AppResult<CircleReport> {
-    let places = svc;
+pub fn circle_report(places: &Places, q: &CircleQuery) -> AppResult<CircleReport> {
     let center = query_point(q.lat, q.lng, q.coord)?;
     let minutes = walk_minutes(q.walk_minutes)?;
     let radius = places.walking.radius_m(minutes, q.profile);

@@ -60,8 +60,7 @@ pub(super) fn walk_minutes(value: Option<u32>) -> AppResult<u32> {
     }
 }
 
-pub fn nearby(svc: &Places, q: &NearbyQuery) -> AppResult<NearbyPage> {
-    let places = svc;
+pub fn nearby(places: &Places, q: &NearbyQuery) -> AppResult<NearbyPage> {
     let center = query_point(q.lat, q.lng, q.coord)?;
     let minutes = walk_minutes(q.walk_minutes)?;
     let page = PageQuery {
@@ -99,7 +98,7 @@ pub fn nearby(svc: &Places, q: &NearbyQuery) -> AppResult<NearbyPage> {
         return Err(AppError::invalid_field("q", "too_long"));
     }
 
-    let now = svc.clock.now_local().naive_local();
+    let now = places.clock.now_local().naive_local();
     let radius = places.walking.radius_m(minutes, q.profile);
     let filter = SearchFilter {
         categories: &categories,
@@ -160,13 +159,12 @@ pub(super) fn nearby_shop(
 /// The `limit` nearest shops open now within a standard 15-minute walk of
 /// `center` (stored coordinates), shown in `coord`.
 pub fn open_shops_near(
-    svc: &Places,
+    places: &Places,
     center: LatLng,
     limit: usize,
     coord: CoordSystem,
 ) -> Vec<NearbyShop> {
-    let places = svc;
-    let now = svc.clock.now_local().naive_local();
+    let now = places.clock.now_local().naive_local();
     let profile = Profile::Standard;
     let radius = places.walking.radius_m(DEFAULT_WALK_MINUTES, profile);
     let filter = SearchFilter {

@@ -22,18 +22,17 @@ pub(super) async fn district_names(svc: &Places) -> AppResult<HashMap<String, St
 }
 
 pub(super) fn detail(
-    svc: &Places,
+    places: &Places,
     row: shop::Model,
     merchant: &merchant::Model,
     district_names: &HashMap<String, String>,
     coord: CoordSystem,
 ) -> ShopDetail {
-    let places = svc;
     let weekly: Vec<WeeklyHours> = serde_json::from_str(&row.opening_hours).unwrap_or_default();
     let exceptions: Vec<DatedException> = serde_json::from_str(&row.exceptions).unwrap_or_default();
     let open_now = row.status == ShopStatus::Active
         && Schedule::compile(&weekly, &exceptions)
-            .map(|s| s.is_open(svc.clock.now_local().naive_local()))
+            .map(|s| s.is_open(places.clock.now_local().naive_local()))
             .unwrap_or(false);
     let category = places
         .categories

@@ -17,8 +17,6 @@ pub(super) const DEFAULT_EVENT_RADIUS_M: u32 = 10_000;
 
 pub(super) const MAX_EVENT_RADIUS_M: u32 = 200_000;
 
-// ---------------------------------------------------------------- events
-
 pub(super) fn event_view(
     e: &event::Model,
     coord: CoordSystem,

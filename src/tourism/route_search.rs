@@ -17,8 +17,6 @@ pub(super) const SHOPS_PER_STOP: usize = 3;
 
 pub(super) const MAX_QUERY_CHARS: usize = 30;
 
-// ---------------------------------------------------------------- routes
-
 pub(super) fn summary(r: &RouteRecord) -> RouteSummary {
     RouteSummary {
         id: r.route.id,

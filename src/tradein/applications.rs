@@ -48,8 +48,6 @@ pub const TRY_AGAIN: &str = "try_again";
 
 pub(super) const APPLICATION_SCOPE: &str = "trade_in_application";
 
-// ---------------------------------------------------------------- applications
-
 /// Invoice and serial numbers as printed: case and spaces do not make a new one.
 pub fn normalize_reference(text: &str) -> String {
     text.chars()

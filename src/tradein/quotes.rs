@@ -7,8 +7,6 @@ use super::rule_book::rule_book;
 use super::rules::{self, Purchase};
 use crate::error::{AppError, AppResult};
 
-// ---------------------------------------------------------------- categories and quotes
-
 pub async fn categories(svc: &TradeIn) -> AppResult<Vec<TradeInCategory>> {
     let book = rule_book(svc).await?;
     let day = svc.today();

@@ -40,8 +40,6 @@ impl CampaignInfo {
     }
 }
 
-// ---------------------------------------------------------------- campaigns
-
 pub async fn create_campaign(
     svc: &Vouchers,
     admin: &Principal,

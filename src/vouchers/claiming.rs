@@ -19,8 +19,6 @@ use crate::idempotency;
 
 pub const NOT_OPEN: &str = "not_open";
 
-// ------------------------------------------------------------------ claims
-
 /// Claims a voucher of the round open now.
 pub async fn claim(
     svc: &Vouchers,

@@ -15,8 +15,6 @@ use super::Vouchers;
 use super::campaigns::campaign;
 use crate::error::AppResult;
 
-// ------------------------------------------------------------------ expiry
-
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
 pub struct ExpirySweep {
     pub expired: u64,

@@ -32,8 +32,6 @@ pub const ALREADY_REVERSED: &str = "already_reversed";
 
 pub const REVERSAL_WINDOW_CLOSED: &str = "reversal_window_closed";
 
-// ------------------------------------------------------------- redemptions
-
 const REDEMPTION_SCOPE: &str = "voucher_redemption";
 
 /// Spends a voucher at one of the caller's shops.

@@ -11,8 +11,6 @@ use super::campaigns::{campaign, round_view, rounds_of};
 use super::dto::*;
 use crate::error::AppResult;
 
-// ------------------------------------------------------------------- stats
-
 pub async fn stats(svc: &Vouchers, id: Uuid) -> AppResult<CampaignStats> {
     let info = campaign(svc, id).await?;
     let now = svc.clock.now();
