@@ -71,8 +71,6 @@ impl Application {
         let writers_db = db::connect_writers(&app.config).await?;
         let config = app.config.clone();
         let (domains, queues) = Domains::build(app, core, places);
-        let jobs = Jobs::new(&config, &domains);
-        let workers = Workers::start(writers_db, queues, &domains, jobs);
 
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),
@@ -106,6 +104,9 @@ impl Application {
                 source,
             })?
             .run();
+        // Started once the port is ours, so a failed start leaves no task behind.
+        let jobs = Jobs::new(&config, &domains);
+        let workers = Workers::start(writers_db, queues, &domains, jobs);
         Ok(Self {
             port,
             server,
