@@ -27,7 +27,7 @@ function request()
   counter = counter + 1
   local token = tokens[math.random(#tokens)]
   if scenario == "file" then
-    local body = string.format([[{"merchant_id":"01936d4a-0000-7000-8000-000000000001","category_code":"service","title":"基准测试投诉 %d-%d","facts":"基准测试：结账时被多收费用，店员拒绝退还。","demand":"退还多收费用","amount_fen":3800,"occurred_on":"2026-11-20","contact_name":"测试用户","contact_phone":"13912345678","publish_consent":false}]], os.time(), counter)
+    local body = string.format([[{"merchant_id":"01936d4a-0000-7000-8000-000000000001","category_code":"service","title":"基准测试投诉 %d-%d","facts":"基准测试：结账时被多收费用，店员拒绝退还。","demand":"退还多收费用","amount_fen":3800,"occurred_on":"2026-11-20","contact_name":"测试用户","contact_phone":"13912345678","contact_address":"重庆市渝中区民族路 88 号","publish_consent":false}]], os.time(), counter)
     local headers = {
       ["Authorization"] = "Bearer " .. token,
       ["Content-Type"] = "application/json",

@@ -48,6 +48,8 @@ pub struct FileComplaint {
     pub contact_name: String,
     #[validate(custom(function = "mainland_mobile"))]
     pub contact_phone: String,
+    /// Required (SAMR Order 20 art. 9: the complainant's address); missing
+    /// or blank → 422 naming `contact_address`.
     #[validate(length(max = 200))]
     pub contact_address: Option<String>,
     /// 是否同意公示.

@@ -204,6 +204,13 @@ pub async fn file(
     key: Option<String>,
 ) -> AppResult<(StatusCode, Value)> {
     input.validate()?;
+    if input
+        .contact_address
+        .as_deref()
+        .is_none_or(|a| a.trim().is_empty())
+    {
+        return Err(AppError::invalid_field("contact_address", "required"));
+    }
     let today = svc.today();
     if input.occurred_on > today {
         return Err(AppError::invalid_field("occurred_on", "in_future"));

@@ -233,6 +233,17 @@ async fn filings_are_validated() {
             "respondent",
             "name_exactly_one_of_shop_merchant_respondent",
         ),
+        // Order 20 art. 9: the complainant's address is part of a complaint.
+        (
+            json!({ "contact_address": null }),
+            "contact_address",
+            "required",
+        ),
+        (
+            json!({ "contact_address": "   " }),
+            "contact_address",
+            "required",
+        ),
     ];
     for (change, field, reason) in cases {
         let mut body = filing(NOODLES, "校验测试投诉");
@@ -249,6 +260,19 @@ async fn filings_are_validated() {
             res.text
         );
     }
+    let mut without_address = filing(NOODLES, "校验测试投诉");
+    without_address
+        .as_object_mut()
+        .unwrap()
+        .remove("contact_address");
+    let res = app
+        .post("/api/v1/complaints", Some(&resident), without_address)
+        .await;
+    res.assert_error(422, "validation_failed");
+    assert_eq!(
+        res.body["details"]["fields"]["contact_address"],
+        json!(["required"])
+    );
     // A respondent not on Yuhui, in a real district: jurisdiction follows it.
     let mut body = filing(NOODLES, "路边摊缺斤少两");
     body["merchant_id"] = Value::Null;
