@@ -21,6 +21,7 @@ pub mod codes {
     pub const VALIDATION_FAILED: &str = "validation_failed";
     pub const UNAUTHORIZED: &str = "unauthorized";
     pub const FORBIDDEN: &str = "forbidden";
+    pub const CONFLICT_OF_INTEREST: &str = "conflict_of_interest";
     pub const NOT_FOUND: &str = "not_found";
     pub const METHOD_NOT_ALLOWED: &str = "method_not_allowed";
     pub const CONFLICT: &str = "conflict";

@@ -21,8 +21,10 @@ pub(super) enum Relation {
     Admin,
 }
 
+/// A handler who is a party to the case sees it as that party does.
 pub(super) fn relation(p: &Principal, c: &complaint::Model) -> Option<Relation> {
-    if p.handles_district(&c.district_code) {
+    let party = rules::conflicted(p.user_id, &p.merchant_ids, c.complainant_id, c.merchant_id);
+    if p.handles_district(&c.district_code) && !party {
         Some(Relation::Handler)
     } else if c.complainant_id == p.user_id {
         Some(Relation::Complainant)
@@ -62,12 +64,20 @@ pub(super) fn check(action: Action, c: &complaint::Model) -> AppResult<Status> {
     }
 }
 
+/// A handler of the case's district who is not a party to it: a handler
+/// who filed it, or who is staff of the respondent, may not act on it.
 pub(super) fn require_handler(p: &Principal, c: &complaint::Model) -> AppResult<()> {
-    if p.handles_district(&c.district_code) {
-        Ok(())
-    } else {
-        Err(AppError::forbidden("不是该辖区的处理人员"))
+    if !p.handles_district(&c.district_code) {
+        return Err(AppError::forbidden("不是该辖区的处理人员"));
     }
+    if rules::conflicted(p.user_id, &p.merchant_ids, c.complainant_id, c.merchant_id) {
+        return Err(AppError::new(
+            actix_web::http::StatusCode::FORBIDDEN,
+            crate::error::codes::CONFLICT_OF_INTEREST,
+            "您是本案当事人（投诉人或被投诉商户工作人员），应当回避",
+        ));
+    }
+    Ok(())
 }
 
 pub(super) fn require_complainant(p: &Principal, c: &complaint::Model) -> AppResult<()> {
@@ -78,7 +88,7 @@ pub(super) fn require_complainant(p: &Principal, c: &complaint::Model) -> AppRes
     }
 }
 
-/// The case and its svc, for a handler of its district allowed `action` now.
+/// The case and its state, for a handler of its district allowed `action` now.
 pub(super) async fn handler_action(
     svc: &Complaints,
     caller: &Principal,
@@ -91,7 +101,7 @@ pub(super) async fn handler_action(
     Ok((c, from))
 }
 
-/// The case and its svc, for its complainant allowed `action` now.
+/// The case and its state, for its complainant allowed `action` now.
 pub(super) async fn complainant_action(
     svc: &Complaints,
     caller: &Principal,

@@ -1,6 +1,7 @@
 //! The case state machine and the other pure rules of complaint handling.
 
 use chrono::NaiveDate;
+use uuid::Uuid;
 
 pub use entity::status::{ComplaintOutcome as Outcome, ComplaintStatus as Status};
 use sea_orm::{ActiveEnum, Iterable};
@@ -57,6 +58,17 @@ pub enum Action {
     MerchantResponse,
     Settlement,
     Rate,
+}
+
+/// Whether a handler is a party to a case: its complainant, or staff of
+/// the merchant complained about. A party must not handle it.
+pub fn conflicted(
+    handler: Uuid,
+    handler_merchants: &[Uuid],
+    complainant: Uuid,
+    respondent_merchant: Option<Uuid>,
+) -> bool {
+    handler == complainant || respondent_merchant.is_some_and(|m| handler_merchants.contains(&m))
 }
 
 /// Whether `action` may happen in `status`.
@@ -142,6 +154,20 @@ pub fn similar_titles(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parties_to_a_case_are_conflicted() {
+        let (handler, other, merchant) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        assert!(conflicted(handler, &[], handler, None));
+        assert!(conflicted(handler, &[merchant], other, Some(merchant)));
+        assert!(!conflicted(
+            handler,
+            &[merchant],
+            other,
+            Some(Uuid::now_v7())
+        ));
+        assert!(!conflicted(handler, &[], other, None));
+    }
 
     #[test]
     fn transitions_follow_the_state_machine() {

@@ -80,7 +80,7 @@ pub(super) async fn notify_complainant(
     Ok(())
 }
 
-/// Saves a change made from `expected` svc; 409 if someone changed it first.
+/// Saves a change made from `expected` state; 409 if someone changed it first.
 pub(super) async fn save(
     txn: &impl ConnectionTrait,
     id: Uuid,
@@ -109,7 +109,7 @@ pub(super) struct Step<'a> {
     pub(super) kind: &'static str,
     pub(super) note: Option<String>,
     pub(super) internal: bool,
-    /// Progress message to the complainant: (svc name, text).
+    /// Progress message to the complainant: (state name, text).
     pub(super) notify: Option<(&'static str, String)>,
 }
 

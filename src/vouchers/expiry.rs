@@ -25,7 +25,7 @@ pub struct ExpirySweep {
 /// Marks unused vouchers past their validity as expired and, where the
 /// campaign says so, gives their stock to its next round that has not
 /// opened. Safe to run on every instance at once: each voucher changes
-/// svc in one conditional UPDATE.
+/// state in one conditional UPDATE.
 pub async fn expire_due(svc: &Vouchers) -> AppResult<ExpirySweep> {
     let mut sweep = ExpirySweep::default();
     loop {

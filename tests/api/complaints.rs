@@ -1078,3 +1078,70 @@ async fn evidence_photos_are_checked_by_content_and_shown_only_to_the_case() {
         .await;
     assert_eq!(view.body["attachments"].as_array().unwrap().len(), 9);
 }
+
+#[actix_web::test]
+async fn a_handler_who_is_a_party_may_not_act_on_the_case() {
+    let app = spawn_app().await;
+    let handler = app.login("demo-handler").await;
+    let admin = app.login("demo-admin").await;
+
+    // The handler's own complaint, in the handler's own district.
+    let own = file(&app, &handler, filing(NOODLES, "处理人员本人的投诉")).await;
+    let own_id = own["id"].as_str().unwrap();
+    for (action, body) in [
+        ("accept", json!({})),
+        ("notes", json!({ "text": "自己的案子" })),
+        ("assign", json!({ "user_id": uuid::Uuid::now_v7() })),
+    ] {
+        app.post(
+            &format!("/api/v1/complaints/{own_id}/{action}"),
+            Some(&handler),
+            body,
+        )
+        .await
+        .assert_error(403, "conflict_of_interest");
+    }
+    // They see it as its complainant does.
+    let seen = app
+        .get(&format!("/api/v1/complaints/{own_id}"), Some(&handler))
+        .await;
+    assert_eq!(seen.body["contact"]["phone"], "139****5678");
+
+    // Merchant staff made a handler of the district: not for their own merchant's cases.
+    let merchant = app.login("demo-merchant").await;
+    let merchant_id = app.get("/api/v1/me", Some(&merchant)).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let granted = app
+        .put(
+            &format!("/api/v1/admin/users/{merchant_id}/roles"),
+            Some(&admin),
+            json!({ "roles": ["merchant", "handler"], "handler_districts": ["500103"] }),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    let resident = app.login("demo-resident").await;
+    let against = file(&app, &resident, filing(NOODLES, "面馆员工兼任处理人员")).await;
+    let against_id = against["id"].as_str().unwrap();
+    app.post(
+        &format!("/api/v1/complaints/{against_id}/accept"),
+        Some(&merchant),
+        json!({}),
+    )
+    .await
+    .assert_error(403, "conflict_of_interest");
+    let seen = app
+        .get(&format!("/api/v1/complaints/{against_id}"), Some(&merchant))
+        .await;
+    assert_eq!(seen.body["contact"]["phone"], "139****5678");
+    // The district's other handler still can.
+    let accepted = app
+        .post(
+            &format!("/api/v1/complaints/{against_id}/accept"),
+            Some(&handler),
+            json!({}),
+        )
+        .await;
+    assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
+}
