@@ -297,7 +297,8 @@ pub async fn transfer(
     ))
 }
 
-/// Assigns the case to a handler of its district.
+/// Assigns the case to a handler of its district who is not a party to it
+/// (a handler of the district, or an admin).
 #[utoipa::path(
     tag = "complaints",
     security(("bearer" = [])),
@@ -316,7 +317,7 @@ pub async fn transfer(
 #[post("/complaints/{id}/assign")]
 pub async fn assign(
     svc: web::Data<Complaints>,
-    user: HandlerUser,
+    user: AuthUser,
     id: web::Path<Uuid>,
     body: web::Json<AssignRequest>,
 ) -> View {

@@ -13,12 +13,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::Complaints;
-use super::access::{handler_action, load, relation, require_handler};
+use super::access::{check, handler_action, load, load_current, relation, require_handler};
 use super::case_view::finish;
 use super::deadlines::MEDIATE_WORKING_DAYS;
 use super::dto::*;
 use super::rules::{self, Action, NO_DEADLINE, Status, StatusRules};
-use crate::auth::Principal;
+use crate::auth::{Principal, Role};
 use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, template};
@@ -284,19 +284,40 @@ pub async fn transfer(
     }
 }
 
+/// Assigns the case to a handler of its district who is not a party to it.
+/// A handler of the district may do it, and so may an admin: the way a
+/// case reaches someone else when its handlers are conflicted.
 pub async fn assign(
     svc: &Complaints,
     caller: &Principal,
     id: Uuid,
     input: AssignRequest,
 ) -> AppResult<ComplaintView> {
-    let (c, from) = handler_action(svc, caller, id, Action::Assign).await?;
-    let target = crate::auth::service::load_principal(&svc.db, input.user_id).await?;
-    if !target.is_some_and(|t| t.handles_district(&c.district_code)) {
+    let c = load_current(svc, id).await?;
+    let by_admin = caller.has_role(Role::Admin) && !caller.handles_district(&c.district_code);
+    if !by_admin {
+        require_handler(caller, &c)?;
+    }
+    let from = check(Action::Assign, &c)?;
+    let Some(target) = crate::auth::service::load_principal(&svc.db, input.user_id).await? else {
         return Err(AppError::invalid_field(
             "user_id",
             "not_a_handler_of_this_district",
         ));
+    };
+    if !target.handles_district(&c.district_code) {
+        return Err(AppError::invalid_field(
+            "user_id",
+            "not_a_handler_of_this_district",
+        ));
+    }
+    if rules::conflicted(
+        target.user_id,
+        &target.merchant_ids,
+        c.complainant_id,
+        c.merchant_id,
+    ) {
+        return Err(AppError::invalid_field("user_id", "conflict_of_interest"));
     }
     let saved = apply_step(
         svc,
@@ -306,7 +327,7 @@ pub async fn assign(
         |row| row.assignee_id = Set(Some(input.user_id)),
         Step {
             actor: caller,
-            role: "handler",
+            role: if by_admin { "admin" } else { "handler" },
             kind: "assigned",
             note: Some(input.user_id.to_string()),
             internal: true,

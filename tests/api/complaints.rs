@@ -1085,8 +1085,12 @@ async fn a_handler_who_is_a_party_may_not_act_on_the_case() {
     let handler = app.login("demo-handler").await;
     let admin = app.login("demo-admin").await;
 
-    // The handler's own complaint, in the handler's own district.
-    let own = file(&app, &handler, filing(NOODLES, "处理人员本人的投诉")).await;
+    // The handler's own complaint, against a stall in the handler's own district.
+    let mut body = filing(NOODLES, "处理人员本人的投诉");
+    body["merchant_id"] = Value::Null;
+    body["respondent"] =
+        json!({ "name": "解放碑某水果摊", "address": "渝中区八一路", "district_code": "500103" });
+    let own = file(&app, &handler, body).await;
     let own_id = own["id"].as_str().unwrap();
     for (action, body) in [
         ("accept", json!({})),
@@ -1135,7 +1139,37 @@ async fn a_handler_who_is_a_party_may_not_act_on_the_case() {
         .get(&format!("/api/v1/complaints/{against_id}"), Some(&merchant))
         .await;
     assert_eq!(seen.body["contact"]["phone"], "139****5678");
-    // The district's other handler still can.
+    // An admin hands each case to a handler who is not a party to it.
+    let refused = app
+        .post(
+            &format!("/api/v1/complaints/{against_id}/assign"),
+            Some(&admin),
+            json!({ "user_id": merchant_id }),
+        )
+        .await;
+    refused.assert_error(422, "validation_failed");
+    assert_eq!(
+        refused.body["details"]["fields"]["user_id"],
+        json!(["conflict_of_interest"])
+    );
+    let reassigned = app
+        .post(
+            &format!("/api/v1/complaints/{own_id}/assign"),
+            Some(&admin),
+            json!({ "user_id": merchant_id }),
+        )
+        .await;
+    assert_eq!(reassigned.status, StatusCode::OK, "{}", reassigned.text);
+    assert_eq!(reassigned.body["assignee_id"], merchant_id.as_str());
+    // Residents still may not assign.
+    app.post(
+        &format!("/api/v1/complaints/{own_id}/assign"),
+        Some(&resident),
+        json!({ "user_id": merchant_id }),
+    )
+    .await
+    .assert_error(403, "forbidden");
+    // The district's other handler still can act on the merchant's case.
     let accepted = app
         .post(
             &format!("/api/v1/complaints/{against_id}/accept"),
