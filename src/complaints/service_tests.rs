@@ -5,10 +5,12 @@
 use chrono::{Duration, NaiveDate};
 use sea_orm::EntityTrait;
 use serde_json::json;
+use uuid::Uuid;
 
 use super::dto::FileComplaint;
 use super::rules::Status;
 use super::{ComplaintSettings, Complaints, case_view, deadlines, filing, writer};
+use crate::auth::Principal;
 use crate::calendar::service::CalendarCache;
 use crate::testing::{Running, TestDb};
 use crate::workers::runtime::TaskSet;
@@ -51,6 +53,15 @@ fn complaint_against(merchant: &str) -> FileComplaint {
     .expect("a valid filing")
 }
 
+/// Files a complaint against `merchant`; the answer must be 201. Its id.
+async fn file(svc: &Complaints, who: &Principal, merchant: &str) -> Uuid {
+    let (status, body) = filing::file(svc, who, complaint_against(merchant), None)
+        .await
+        .expect("filed");
+    assert_eq!(status.as_u16(), 201);
+    body["id"].as_str().expect("an id").parse().expect("a uuid")
+}
+
 fn date(text: &str) -> NaiveDate {
     text.parse().expect("a date")
 }
@@ -63,11 +74,7 @@ async fn an_odr_case_gets_the_merchant_window_then_the_bureau_clock() {
 
     // Filed on Friday 2026-11-27: ten working days for the merchant end on
     // 12-11, and the bureau's seven then end on 12-22.
-    let (status, body) = filing::file(&svc, &resident, complaint_against(ODR_MERCHANT), None)
-        .await
-        .expect("filed");
-    assert_eq!(status.as_u16(), 201);
-    let id = body["id"].as_str().expect("an id").parse().expect("a uuid");
+    let id = file(&svc, &resident, ODR_MERCHANT).await;
     let case = case_view::get(&svc, &resident, id).await.expect("own case");
     assert_eq!(case.status, "merchant_window");
     assert_eq!(
@@ -106,10 +113,7 @@ async fn a_plain_case_goes_to_the_bureau_with_seven_working_days() {
     let db = TestDb::seeded().await;
     let (svc, running) = complaints(&db);
     let resident = db.new_resident("service-test-resident").await;
-    let (_, body) = filing::file(&svc, &resident, complaint_against(PLAIN_MERCHANT), None)
-        .await
-        .expect("filed");
-    let id = body["id"].as_str().expect("an id").parse().expect("a uuid");
+    let id = file(&svc, &resident, PLAIN_MERCHANT).await;
     let case = case_view::get(&svc, &resident, id).await.expect("own case");
     assert_eq!(case.status, "submitted");
     assert_eq!(case.deadlines.merchant_window_until, None);
@@ -122,10 +126,7 @@ async fn each_party_sees_what_the_rules_allow_and_strangers_nothing() {
     let db = TestDb::seeded().await;
     let (svc, running) = complaints(&db);
     let resident = db.new_resident("service-test-resident").await;
-    let (_, body) = filing::file(&svc, &resident, complaint_against(PLAIN_MERCHANT), None)
-        .await
-        .expect("filed");
-    let id = body["id"].as_str().expect("an id").parse().expect("a uuid");
+    let id = file(&svc, &resident, PLAIN_MERCHANT).await;
 
     let own = case_view::get(&svc, &resident, id).await.expect("own case");
     assert_eq!(
