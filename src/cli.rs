@@ -83,9 +83,8 @@ fn synthetic_count(args: &[String]) -> Result<Synthetic, Box<dyn std::error::Err
     }
 }
 
-/// Stores each year of the file. Running instances pick the tables up within
-/// 30 s; provisional deadlines are recomputed by `PUT /admin/calendar/{year}`
-/// or here, right away.
+/// Stores each year of the file and recomputes the provisional deadlines
+/// they settle. Running instances pick the tables up within 30 s.
 async fn load_calendar(config: &Config, path: &str) -> Result<(), Box<dyn std::error::Error>> {
     #[derive(serde::Deserialize)]
     struct File {
@@ -106,6 +105,11 @@ async fn load_calendar(config: &Config, path: &str) -> Result<(), Box<dyn std::e
             table.makeup_days.len()
         );
     }
+    let calendar = crate::calendar::service::load(&db).await?;
+    let recomputed =
+        crate::complaints::deadlines::recompute_provisional(&db, &calendar, Clock::System.now())
+            .await?;
+    println!("{recomputed} cases with provisional deadlines recomputed");
     Ok(())
 }
 

@@ -85,9 +85,6 @@ pub struct Config {
     pub trade_in_template_id: String,
     /// Complaints one user may file per hour (per instance).
     pub complaint_rate_per_hour: u32,
-    /// Mediation limit: 45 working days after acceptance (Order 20), or 60
-    /// calendar days (Order 121) when `YUHUI_MEDIATION_RULE=order121`.
-    pub mediation_calendar_days: Option<u32>,
     /// Merchants with fewer complaints in the period stay out of rankings.
     pub disclosure_min_cases: u64,
     /// Where evidence photos are stored (by content hash).
@@ -220,11 +217,6 @@ impl Config {
                 "YUHUI_COMPLAINT_RATE_PER_HOUR",
                 20,
                 1..=u32::MAX,
-            )?,
-            mediation_calendar_days: vars.choice(
-                "YUHUI_MEDIATION_RULE",
-                None,
-                &[("order20", None), ("order121", Some(60))],
             )?,
             disclosure_min_cases: vars.number_in("YUHUI_DISCLOSURE_MIN_CASES", 3, 1..=1_000_000)?,
             upload_dir: vars.text("YUHUI_UPLOAD_DIR", "data/uploads").into(),

@@ -180,6 +180,42 @@ pub fn key_reused() -> AppError {
     )
 }
 
+/// How long a key is kept: a retry later than this is a new request.
+pub const RETENTION_DAYS: i64 = 7;
+
+/// Deletes keys older than the retention; returns how many went.
+pub async fn purge_expired(
+    db: &impl ConnectionTrait,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<u64> {
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let cutoff = now - chrono::Duration::days(RETENTION_DAYS);
+    Ok(idempotency_key::Entity::delete_many()
+        .filter(idempotency_key::Column::CreatedAt.lt(cutoff))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Background job: idempotency keys past their retention are deleted
+/// (audit events are kept: nothing deletes them).
+pub struct IdempotencyRetention {
+    pub db: sea_orm::DatabaseConnection,
+    pub clock: crate::clock::Clock,
+    pub every: std::time::Duration,
+}
+
+impl crate::workers::runtime::Periodic for IdempotencyRetention {
+    const NAME: &'static str = "idempotency retention";
+    fn every(&self) -> std::time::Duration {
+        self.every
+    }
+    async fn run_once(&self) -> AppResult<usize> {
+        let purged = purge_expired(&self.db, self.clock.now()).await?;
+        Ok(usize::try_from(purged).unwrap_or(usize::MAX))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,6 +1,8 @@
 //! Yuhui (渝惠): the backend of a WeChat mini-program for Chongqing's
 //! consumption measures. See ARCHITECTURE.md for the map of this crate.
 
+pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod calendar;
 pub mod cli;

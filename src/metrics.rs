@@ -25,6 +25,7 @@ struct RouteStats {
 pub struct Metrics {
     routes: Mutex<HashMap<(&'static str, String), RouteStats>>,
     caches: Mutex<BTreeMap<&'static str, (AtomicU64, AtomicU64)>>,
+    audit_write_failures: AtomicU64,
 }
 
 /// Facts read at scrape time from outside this registry.
@@ -58,8 +59,22 @@ impl Metrics {
         if hit { hits } else { misses }.fetch_add(1, Ordering::Relaxed);
     }
 
+    /// A staff action succeeded but its audit event could not be written.
+    pub fn audit_write_failed(&self) {
+        self.audit_write_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
     pub fn render(&self, pool: Option<PoolGauges>) -> String {
         let mut out = String::with_capacity(4096);
+        out.push_str(
+            "# HELP yuhui_audit_write_failures_total Staff actions whose audit event was lost.\n",
+        );
+        out.push_str("# TYPE yuhui_audit_write_failures_total counter\n");
+        let _ = writeln!(
+            out,
+            "yuhui_audit_write_failures_total {}",
+            self.audit_write_failures.load(Ordering::Relaxed)
+        );
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         let mut keys: Vec<_> = routes.keys().collect();
         keys.sort();

@@ -5,7 +5,9 @@
 use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use crate::{auth, complaints, districts, merchants, ops, places, tourism, tradein, vouchers};
+use crate::{
+    account, audit, auth, complaints, districts, merchants, ops, places, tourism, tradein, vouchers,
+};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.configure(ops::routes).service(
@@ -14,11 +16,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         scope::scope("/api/v1")
             .configure(vouchers::routes::routes)
             .configure(auth::routes::routes)
+            .configure(account::routes::routes)
             .configure(districts::routes::routes)
             .configure(merchants::routes::routes)
             .configure(places::routes::routes)
             .configure(complaints::routes::routes)
             .configure(tradein::routes::routes)
-            .configure(tourism::routes::routes),
+            .configure(tourism::routes::routes)
+            .configure(audit::routes::routes),
     );
 }

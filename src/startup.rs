@@ -37,6 +37,8 @@ pub enum StartupError {
     },
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("recomputing deadlines: {0}")]
+    Deadlines(#[from] crate::error::AppError),
 }
 
 pub struct Application {
@@ -58,6 +60,18 @@ impl Application {
         db::migrate(&db).await?;
         if config.seed_on_empty && seed::load_if_empty(&db, clock.now()).await? {
             tracing::info!("loaded seed data into an empty database");
+        }
+        // A calendar year loaded while no instance ran (or by hand in the
+        // database) settles provisional deadlines reckoned before it.
+        let calendar = crate::calendar::service::load(&db).await?;
+        let recomputed =
+            crate::complaints::deadlines::recompute_provisional(&db, &calendar, clock.now())
+                .await?;
+        if recomputed > 0 {
+            tracing::info!(
+                recomputed,
+                "provisional deadlines recomputed on a newer calendar"
+            );
         }
         let app = AppState {
             wechat: WechatClient::new(&config.wechat)?,
@@ -198,6 +212,7 @@ pub fn build_app(
 > {
     let json_limit = domains.app.config.json_limit_bytes;
     App::new()
+        .wrap(from_fn(crate::audit::middleware::staff_actions))
         .wrap(from_fn(telemetry::observe))
         .configure(move |cfg| domains.register(cfg))
         .app_data(

@@ -46,7 +46,8 @@ pub async fn observe(
     let state = req.app_data::<web::Data<AppState>>().cloned();
     let span = tracing::info_span!("request", request_id = %request_id, method, path = %req.path());
 
-    let result = next.call(req).instrument(span.clone()).await;
+    let result =
+        crate::audit::in_request(request_id.clone(), next.call(req).instrument(span.clone())).await;
     let elapsed = started.elapsed();
     let mut response = match result {
         Ok(response) => response.map_into_boxed_body(),

@@ -50,6 +50,21 @@ pub struct Model {
     pub rating_score: Option<i32>,
     pub rating_comment: Option<String>,
     pub duplicate_of: Option<Uuid>,
+    /// The mediation limit in force on the day the case was accepted.
+    pub mediate_rule: Option<crate::status::MediateRule>,
+    /// A party ended the ODR window early on this day.
+    pub odr_escalated_on: Option<Date>,
+    /// The latest transfer: the receiving bureau's decision clock starts here.
+    pub transferred_on: Option<Date>,
+    /// When the deadlines were last reckoned on the calendar.
+    pub deadlines_reckoned_at: Option<DateTimeUtc>,
+    pub termination_reason: Option<String>,
+    /// Both parties must be told of a termination by then (7 working days).
+    pub termination_notice_by: Option<Date>,
+    pub termination_notified_at: Option<DateTimeUtc>,
+    /// The complainant closed their account; the case file stays as the
+    /// regulator's record, for handlers only.
+    pub complainant_account_closed: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

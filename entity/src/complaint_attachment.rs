@@ -13,6 +13,8 @@ pub struct Model {
     pub size_bytes: i64,
     pub uploader_id: Uuid,
     pub created_at: DateTimeUtc,
+    /// The complainant lets the respondent's staff see it (handlers always do).
+    pub shared_with_merchant: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -1,11 +1,13 @@
 //! sea-orm entities for Yuhui. Data shapes only: behaviour lives in the app crate.
 
+pub mod audit_event;
 pub mod category;
 pub mod complaint;
 pub mod complaint_attachment;
 pub mod complaint_category;
 pub mod complaint_counter;
 pub mod complaint_event;
+pub mod complaint_pause;
 pub mod district;
 pub mod event;
 pub mod handler_district;

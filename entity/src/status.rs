@@ -38,6 +38,8 @@ pub enum VoucherStatus {
     Unused,
     Used,
     Expired,
+    /// Voided when its holder closed the account; stock handled as expired.
+    Void,
 }
 
 /// `outbox.status`.
@@ -66,6 +68,8 @@ pub enum ApplicationStatus {
     Approved,
     Rejected,
     Refunded,
+    /// Withdrawn while pending (the applicant closed the account).
+    Withdrawn,
 }
 
 /// `trade_in_applications.recycling_state`: the Chongqing recycling extra.
@@ -138,6 +142,23 @@ pub enum ComplaintOutcome {
     Terminated,
 }
 
+/// Which mediation limit a case runs under, by its acceptance date.
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "Text", rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
+pub enum MediateRule {
+    /// SAMR Order 20: 45 working days.
+    #[sea_orm(string_value = "order20")]
+    #[serde(rename = "order20")]
+    Order20,
+    /// SAMR Order 121 (from 2026-04-15): 60 days.
+    #[sea_orm(string_value = "order121")]
+    #[serde(rename = "order121")]
+    Order121,
+}
+
 /// Shown as stored: `ComplaintStatus::MerchantWindow` is `merchant_window`.
 macro_rules! display_as_stored {
     ($($name:ident),*) => {$(
@@ -159,7 +180,8 @@ display_as_stored!(
     PickupStatus,
     OfferStatus,
     ComplaintStatus,
-    ComplaintOutcome
+    ComplaintOutcome,
+    MediateRule
 );
 
 /// The variant stored as `text`, if there is one.

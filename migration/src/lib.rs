@@ -14,6 +14,8 @@ mod m20261127_000009_index_complaint_queue;
 mod m20261127_000010_create_vouchers;
 mod m20261127_000011_create_trade_in;
 mod m20261127_000012_create_tourism;
+mod m20261201_000013_legal_corners;
+mod m20261201_000014_withdrawn_applications;
 
 pub struct Migrator;
 
@@ -33,6 +35,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000010_create_vouchers::Migration),
             Box::new(m20261127_000011_create_trade_in::Migration),
             Box::new(m20261127_000012_create_tourism::Migration),
+            Box::new(m20261201_000013_legal_corners::Migration),
+            Box::new(m20261201_000014_withdrawn_applications::Migration),
         ]
     }
 }

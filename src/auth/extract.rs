@@ -60,8 +60,10 @@ impl FromRequest for AuthUser {
     }
 }
 
+/// A caller whose role the route requires acts as staff: what they change
+/// is audited (`audit::middleware`).
 macro_rules! role_extractor {
-    ($(#[$doc:meta])* $name:ident, $role:expr) => {
+    ($(#[$doc:meta])* $name:ident, $role:expr, $capacity:literal) => {
         $(#[$doc])*
         pub struct $name(pub Arc<Principal>);
 
@@ -78,9 +80,11 @@ macro_rules! role_extractor {
 
             fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
                 let user = AuthUser::from_request(req, payload);
+                let req = req.clone();
                 Box::pin(async move {
                     let user = user.await?;
                     user.require($role)?;
+                    crate::audit::middleware::acting_as(&req, user.0.clone(), $capacity);
                     Ok($name(user.0))
                 })
             }
@@ -91,15 +95,18 @@ macro_rules! role_extractor {
 role_extractor!(
     /// Staff of at least one approved merchant.
     MerchantUser,
-    Role::Merchant
+    Role::Merchant,
+    "merchant"
 );
 role_extractor!(
     /// A complaint handler (with at least one district).
     HandlerUser,
-    Role::Handler
+    Role::Handler,
+    "handler"
 );
 role_extractor!(
     /// An administrator.
     AdminUser,
-    Role::Admin
+    Role::Admin,
+    "admin"
 );

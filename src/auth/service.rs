@@ -96,6 +96,7 @@ pub async fn find_or_create_user(
         phone: Set(None),
         created_at: Set(now),
         updated_at: Set(now),
+        closed_at: Set(None),
     };
     user::Entity::insert(row)
         .on_conflict_do_nothing_on([user::Column::Openid])
@@ -124,6 +125,8 @@ pub async fn load_principal(
                 .equals((user::Entity, user::Column::Id)),
         )
         .and_where(Expr::col((user::Entity, user::Column::Id)).eq(user_id))
+        // A closed account has no principal: its tokens stop working.
+        .and_where(Expr::col((user::Entity, user::Column::ClosedAt)).is_null())
         .to_owned();
     let rows = db.query_all(&user_and_roles).await?;
     if rows.is_empty() {
@@ -225,6 +228,9 @@ pub async fn login(
 ) -> AppResult<LoginResponse> {
     let now = id.clock.now();
     let user = find_or_create_user(&id.db, openid, unionid, now).await?;
+    if user.closed_at.is_some() {
+        return Err(AppError::unauthorized("该账号已注销"));
+    }
     let (token, expires_at) = id.tokens.issue(user.id, now, id.settings.token_ttl);
     Ok(LoginResponse {
         token,

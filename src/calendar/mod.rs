@@ -84,15 +84,42 @@ impl Calendar {
 
     /// Working days in `(from, to]`: how long a paused clock stood still.
     pub fn working_days_between(&self, from: NaiveDate, to: NaiveDate) -> u32 {
+        self.count_working_days(from, to).0
+    }
+
+    /// Working days in `(from, to]`, and whether a year not loaded yet
+    /// decided any of them.
+    pub fn count_working_days(&self, from: NaiveDate, to: NaiveDate) -> (u32, bool) {
         let mut day = from;
         let mut n = 0;
+        let mut provisional = false;
         while day < to {
             day = day + Days::new(1);
-            if self.is_working_day(day).0 {
+            let (working, guess) = self.is_working_day(day);
+            provisional |= guess;
+            if working {
                 n += 1;
             }
         }
-        n
+        (n, provisional)
+    }
+
+    /// The last day of a period counted in calendar days: `day` itself if
+    /// it is a working day, else the next working day (Civil Code art. 203).
+    pub fn roll_to_working_day(&self, day: NaiveDate) -> Reckoned {
+        let mut day = day;
+        let mut provisional = false;
+        loop {
+            let (working, guess) = self.is_working_day(day);
+            provisional |= guess;
+            if working {
+                return Reckoned {
+                    date: day,
+                    provisional,
+                };
+            }
+            day = day + Days::new(1);
+        }
     }
 }
 
@@ -141,6 +168,33 @@ mod tests {
         assert_eq!(r.date, d("2027-01-04"));
         let r = c.add_working_days(d("2026-11-27"), 7);
         assert!(!r.provisional);
+    }
+
+    #[test]
+    fn a_period_ending_on_a_rest_day_rolls_to_the_next_working_day() {
+        let c = official();
+        // Inside the National Day holiday.
+        assert_eq!(
+            c.roll_to_working_day(d("2026-10-02")),
+            Reckoned {
+                date: d("2026-10-08"),
+                provisional: false
+            }
+        );
+        // A make-up Saturday is a working day.
+        assert_eq!(c.roll_to_working_day(d("2026-10-10")).date, d("2026-10-10"));
+        // A Saturday of a year with no table: Monday, and only a guess.
+        assert_eq!(
+            c.roll_to_working_day(d("2027-01-02")),
+            Reckoned {
+                date: d("2027-01-04"),
+                provisional: true
+            }
+        );
+        assert_eq!(
+            c.count_working_days(d("2026-12-30"), d("2027-01-05")),
+            (4, true)
+        );
     }
 
     #[test]

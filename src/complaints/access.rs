@@ -21,11 +21,26 @@ pub(super) enum Relation {
     Admin,
 }
 
+impl Relation {
+    /// The role in which the caller sees the case, as the audit trail names it.
+    pub(super) fn role(self) -> &'static str {
+        match self {
+            Relation::Handler => "handler",
+            Relation::Complainant => "resident",
+            Relation::RespondentStaff => "merchant",
+            Relation::Admin => "admin",
+        }
+    }
+}
+
 /// A handler who is a party to the case sees it as that party does.
 pub(super) fn relation(p: &Principal, c: &complaint::Model) -> Option<Relation> {
     let party = rules::conflicted(p.user_id, &p.merchant_ids, c.complainant_id, c.merchant_id);
     if p.handles_district(&c.district_code) && !party {
         Some(Relation::Handler)
+    } else if c.complainant_account_closed {
+        // The regulator's record of a closed account: for handlers only.
+        None
     } else if c.complainant_id == p.user_id {
         Some(Relation::Complainant)
     } else if c.merchant_id.is_some_and(|m| p.is_staff_of(m)) {
@@ -35,6 +50,49 @@ pub(super) fn relation(p: &Principal, c: &complaint::Model) -> Option<Relation> 
     } else {
         None
     }
+}
+
+/// What the caller may do on the case now: the actions the front end offers.
+pub(super) fn available_actions(relation: Relation, c: &complaint::Model) -> Vec<&'static str> {
+    let paused = c.paused_since.is_some();
+    let can = |action| rules::allowed(action, c.status, paused);
+    let mut actions = Vec::new();
+    let mut offer = |name, ok: bool| {
+        if ok {
+            actions.push(name);
+        }
+    };
+    match relation {
+        Relation::Complainant => {
+            offer("withdraw", can(Action::Withdraw));
+            offer(
+                "settlement",
+                can(Action::Settlement) && c.merchant_proposal.is_some(),
+            );
+            offer("escalate", can(Action::Escalate));
+            offer("rating", can(Action::Rate) && c.rating_score.is_none());
+        }
+        Relation::RespondentStaff => {
+            offer("merchant_response", can(Action::MerchantResponse));
+            offer("escalate", can(Action::Escalate));
+        }
+        Relation::Handler => {
+            offer("accept", can(Action::Accept));
+            offer("reject", can(Action::Reject));
+            offer("transfer", can(Action::Transfer));
+            offer("assign", can(Action::Assign));
+            offer("pause", can(Action::Pause));
+            offer("resume", can(Action::Resume));
+            offer("close", can(Action::Close));
+            offer(
+                "termination_notice",
+                c.termination_notice_by.is_some() && c.termination_notified_at.is_none(),
+            );
+            offer("notes", true);
+        }
+        Relation::Admin => offer("assign", can(Action::Assign)),
+    }
+    actions
 }
 
 pub(super) async fn load(svc: &Complaints, id: Uuid) -> AppResult<complaint::Model> {

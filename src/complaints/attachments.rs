@@ -1,13 +1,16 @@
 //! Evidence photos: JPEG or PNG, recognised by their first bytes (not by
-//! what the client claims), at most 5 MB each and 9 per case, stored once
-//! per content hash and served only to those who may see the case.
+//! what the client claims), at most 5 MB each and 9 per case, stripped of
+//! their metadata, stored once per content hash. Handlers and the
+//! complainant see every photo; the respondent's staff and admins only
+//! those the complainant shared. A download by anyone but the complainant
+//! is an audited read of personal data.
 
 use std::path::{Path, PathBuf};
 
 use entity::complaint_attachment;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, PaginatorTrait,
+    QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -15,7 +18,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::Complaints;
-use super::access::visible_case;
+use super::access::{Relation, relation, visible_case};
+use super::photo_metadata;
+use crate::audit;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 
@@ -28,6 +33,8 @@ pub struct AttachmentView {
     pub content_type: String,
     pub size_bytes: i64,
     pub sha256: String,
+    /// The complainant lets the respondent's staff see it.
+    pub shared_with_merchant: bool,
     /// Where to fetch it (with the same Authorization).
     pub url: String,
 }
@@ -40,6 +47,7 @@ impl AttachmentView {
             content_type: a.content_type,
             size_bytes: a.size_bytes,
             sha256: a.sha256,
+            shared_with_merchant: a.shared_with_merchant,
         }
     }
 }
@@ -59,13 +67,26 @@ fn stored_path(dir: &Path, sha: &str) -> PathBuf {
     dir.join(&sha[..2]).join(sha)
 }
 
-pub async fn list(svc: &Complaints, complaint_id: Uuid) -> AppResult<Vec<AttachmentView>> {
+/// Whether someone in `relation` to the case sees this photo.
+fn sees(relation: Relation, a: &complaint_attachment::Model) -> bool {
+    match relation {
+        Relation::Handler | Relation::Complainant => true,
+        Relation::RespondentStaff | Relation::Admin => a.shared_with_merchant,
+    }
+}
+
+pub(super) async fn list(
+    svc: &Complaints,
+    complaint_id: Uuid,
+    relation: Relation,
+) -> AppResult<Vec<AttachmentView>> {
     Ok(complaint_attachment::Entity::find()
         .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
         .order_by_asc(complaint_attachment::Column::Id)
         .all(&svc.db)
         .await?
         .into_iter()
+        .filter(|a| sees(relation, a))
         .map(AttachmentView::new)
         .collect())
 }
@@ -75,6 +96,7 @@ pub async fn upload(
     caller: &Principal,
     complaint_id: Uuid,
     bytes: &[u8],
+    shared_with_merchant: bool,
 ) -> AppResult<AttachmentView> {
     // 404 for no case, 403 for a case the caller may not see.
     let case = visible_case(svc, caller, complaint_id).await?;
@@ -86,6 +108,16 @@ pub async fn upload(
     }
     let content_type =
         sniff(bytes).ok_or_else(|| AppError::invalid_field("file", "not_jpeg_or_png"))?;
+    if shared_with_merchant && case.complainant_id != caller.user_id {
+        return Err(AppError::invalid_field(
+            "shared_with_merchant",
+            "only_the_complainant_shares",
+        ));
+    }
+    // Hashed and stored without what the photo says about who took it.
+    let cleaned = photo_metadata::strip(content_type, bytes)
+        .map_err(|_| AppError::invalid_field("file", "unreadable_image"))?;
+    let bytes = cleaned.as_slice();
     let count = complaint_attachment::Entity::find()
         .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
         .count(&svc.db)
@@ -125,29 +157,68 @@ pub async fn upload(
         size_bytes: Set(bytes.len() as i64),
         uploader_id: Set(caller.user_id),
         created_at: Set(svc.clock.now()),
+        shared_with_merchant: Set(shared_with_merchant),
     }
     .insert(&svc.db)
     .await?;
     Ok(AttachmentView::new(row))
 }
 
-/// The bytes and type of an attachment, for someone who may see the case.
+/// The bytes and type of an attachment, for someone who may see it.
 pub async fn fetch(
     svc: &Complaints,
     caller: &Principal,
     complaint_id: Uuid,
     id: Uuid,
 ) -> AppResult<(String, Vec<u8>)> {
-    visible_case(svc, caller, complaint_id).await?;
+    let case = visible_case(svc, caller, complaint_id).await?;
+    let relation = relation(caller, &case).ok_or_else(|| AppError::forbidden("无权查看该投诉"))?;
+    let a = complaint_attachment::Entity::find_by_id(id)
+        .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
+        .one(&svc.db)
+        .await?
+        .filter(|a| sees(relation, a))
+        .ok_or_else(|| AppError::not_found("附件不存在"))?;
+    if relation != Relation::Complainant {
+        audit::record(
+            &svc.db,
+            svc.clock.now(),
+            audit::Entry {
+                actor_id: Some(caller.user_id),
+                actor_role: relation.role(),
+                action: audit::VIEW_PERSONAL_DATA,
+                object_type: "complaint_attachment",
+                object_id: Some(a.id),
+            },
+        )
+        .await?;
+    }
+    let bytes = tokio::fs::read(stored_path(&svc.settings.upload_dir, &a.sha256))
+        .await
+        .map_err(AppError::internal)?;
+    Ok((a.content_type, bytes))
+}
+
+/// The complainant shares a photo with the respondent's staff, or stops.
+pub async fn set_sharing(
+    svc: &Complaints,
+    caller: &Principal,
+    complaint_id: Uuid,
+    id: Uuid,
+    shared_with_merchant: bool,
+) -> AppResult<AttachmentView> {
+    let case = visible_case(svc, caller, complaint_id).await?;
+    if case.complainant_id != caller.user_id {
+        return Err(AppError::forbidden("只有投诉人可以设置照片是否向商家公开"));
+    }
     let a = complaint_attachment::Entity::find_by_id(id)
         .filter(complaint_attachment::Column::ComplaintId.eq(complaint_id))
         .one(&svc.db)
         .await?
         .ok_or_else(|| AppError::not_found("附件不存在"))?;
-    let bytes = tokio::fs::read(stored_path(&svc.settings.upload_dir, &a.sha256))
-        .await
-        .map_err(AppError::internal)?;
-    Ok((a.content_type, bytes))
+    let mut row = a.into_active_model();
+    row.shared_with_merchant = Set(shared_with_merchant);
+    Ok(AttachmentView::new(row.update(&svc.db).await?))
 }
 
 #[cfg(test)]

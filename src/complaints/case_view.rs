@@ -8,9 +8,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::Complaints;
-use super::access::{Relation, load_current, relation};
+use super::access::{Relation, available_actions, load_current, relation};
 use super::dto::*;
 use super::rules::{Status, mask_address, mask_name};
+use crate::audit;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 use crate::pagination::{PageQuery, Paginated};
@@ -31,6 +32,15 @@ pub(super) fn deadlines(c: &complaint::Model, today: NaiveDate) -> Deadlines {
             overdue: status == Status::Accepted && !paused && today > date,
             provisional: c.mediate_by_provisional,
         }),
+        mediate_rule: c.mediate_rule.map(|r| r.to_string()),
+        termination_notice_by: c
+            .termination_notice_by
+            .filter(|_| c.termination_notified_at.is_none())
+            .map(|date| Deadline {
+                date,
+                overdue: today > date,
+                provisional: false,
+            }),
         merchant_window_until: c.odr_window_until,
         paused,
     }
@@ -73,7 +83,14 @@ pub(super) fn view(
         }
     };
     let sees_internal = matches!(relation, Relation::Handler | Relation::Admin);
+    let actions = available_actions(relation, &c)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
     ComplaintView {
+        actions,
+        termination_reason: c.termination_reason.clone(),
+        complainant_account_closed: c.complainant_account_closed,
         deadlines: deadlines(&c, today),
         respondent: Respondent {
             name: c.respondent_name.clone(),
@@ -131,7 +148,22 @@ pub async fn get(svc: &Complaints, caller: &Principal, id: Uuid) -> AppResult<Co
         .order_by_asc(complaint_event::Column::Id)
         .all(&svc.db)
         .await?;
-    let attachments = super::attachments::list(svc, id).await?;
+    let attachments = super::attachments::list(svc, id, relation).await?;
+    if relation == Relation::Handler {
+        // The handler's view shows the complainant unmasked.
+        audit::record(
+            &svc.db,
+            svc.clock.now(),
+            audit::Entry {
+                actor_id: Some(caller.user_id),
+                actor_role: relation.role(),
+                action: audit::VIEW_PERSONAL_DATA,
+                object_type: "complaint",
+                object_id: Some(c.id),
+            },
+        )
+        .await?;
+    }
     Ok(view(c, events, attachments, relation, svc.today()))
 }
 

@@ -3,29 +3,26 @@
 //! deadline, and recomputing provisional deadlines when a year's calendar
 //! arrives.
 
-use chrono::NaiveDate;
-use entity::{complaint, user};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::status::OutboxStatus;
+use entity::{complaint, complaint_pause, holiday_table, outbox, user};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, IntoActiveModel, QueryFilter,
-    QuerySelect, TransactionTrait,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, TransactionTrait,
 };
+use uuid::Uuid;
 
 use std::sync::Arc;
 
 use super::Complaints;
+use super::legal_clock::{CaseFacts, Pause, Reckoning, mediate_rule_for, reckon};
 use super::rules::{NO_DEADLINE, Status};
-use super::transitions::record_event;
-use crate::calendar::{self, Calendar, Reckoned, YearTable};
+use super::transitions::{TERMINATION_NOTICE_KIND, record_event};
+use crate::calendar::{self, Calendar, YearTable};
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, template};
 use crate::workers::runtime::Periodic;
-
-pub(super) const DECIDE_WORKING_DAYS: u32 = 7;
-
-pub(super) const MEDIATE_WORKING_DAYS: u32 = 45;
-
-pub(super) const ODR_WINDOW_WORKING_DAYS: u32 = 10;
 
 pub fn due_on(
     status: Status,
@@ -40,44 +37,59 @@ pub fn due_on(
     }
 }
 
-/// The deadlines a case starts with.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct OpeningDeadlines {
-    pub status: Status,
-    /// An ODR merchant's direct-settlement window, when there is one.
-    pub window: Option<Reckoned>,
-    /// The bureau decides whether to accept by then.
-    pub decide_by: Reckoned,
-}
-
-impl OpeningDeadlines {
-    pub fn provisional(&self) -> bool {
-        self.decide_by.provisional || self.window.is_some_and(|w| w.provisional)
+/// The facts of a case its deadlines are reckoned from, with its pauses.
+pub(super) fn facts_of(c: &complaint::Model, pauses: &[complaint_pause::Model]) -> CaseFacts {
+    CaseFacts {
+        received_on: c.received_on,
+        odr: c.odr,
+        escalated_on: c.odr_escalated_on,
+        transferred_on: c.transferred_on,
+        accepted: c
+            .accepted_on
+            .map(|on| (on, c.mediate_rule.unwrap_or(mediate_rule_for(on)))),
+        pauses: pauses
+            .iter()
+            .map(|p| Pause {
+                from: p.from_on,
+                until: p.until_on,
+            })
+            .collect(),
     }
 }
 
-/// A case against an ODR merchant first gives the merchant 10 working days
-/// to settle directly; the bureau's 7 working days to decide follow them.
-/// Any other case goes to the bureau at once.
-pub fn opening_deadlines(
-    calendar: &Calendar,
-    received_on: NaiveDate,
-    odr: bool,
-) -> OpeningDeadlines {
-    if odr {
-        let window = calendar.add_working_days(received_on, ODR_WINDOW_WORKING_DAYS);
-        OpeningDeadlines {
-            status: Status::MerchantWindow,
-            window: Some(window),
-            decide_by: calendar.add_working_days(window.date, DECIDE_WORKING_DAYS),
-        }
-    } else {
-        OpeningDeadlines {
-            status: Status::Submitted,
-            window: None,
-            decide_by: calendar.add_working_days(received_on, DECIDE_WORKING_DAYS),
-        }
-    }
+pub(super) async fn pauses_of(
+    db: &impl ConnectionTrait,
+    complaint_id: Uuid,
+) -> AppResult<Vec<complaint_pause::Model>> {
+    Ok(complaint_pause::Entity::find()
+        .filter(complaint_pause::Column::ComplaintId.eq(complaint_id))
+        .order_by_asc(complaint_pause::Column::FromOn)
+        .all(db)
+        .await?)
+}
+
+/// Writes a reckoning into a row: the deadlines, their provisional marks and
+/// the date the queue sorts by.
+pub(super) fn apply_reckoning(
+    row: &mut complaint::ActiveModel,
+    status: Status,
+    paused: bool,
+    r: &Reckoning,
+    now: DateTime<Utc>,
+) {
+    row.odr_window_until = Set(r.window.map(|w| w.date));
+    row.decide_by = Set(r.decide_by.date);
+    // A guessed window end moved the decision clock's start: already in it.
+    row.decide_by_provisional = Set(r.decide_by.provisional);
+    row.mediate_by = Set(r.mediate_by.map(|m| m.date));
+    row.mediate_by_provisional = Set(r.mediate_by.is_some_and(|m| m.provisional));
+    row.due_on = Set(due_on(
+        status,
+        r.decide_by.date,
+        r.mediate_by.map(|m| m.date),
+        paused,
+    ));
+    row.deadlines_reckoned_at = Set(Some(now));
 }
 
 /// Moves ODR cases whose direct-settlement window has ended into the
@@ -183,60 +195,80 @@ pub async fn warn_near_deadlines(svc: &Complaints) -> AppResult<usize> {
     Ok(warned)
 }
 
-/// After a year's calendar is loaded: recomputes every provisional deadline
-/// of a running case from its start date.
-pub async fn recompute_provisional(svc: &Complaints) -> AppResult<u64> {
-    let cal = svc.calendar.reload().await?;
-    let rows = complaint::Entity::find()
-        .filter(
-            Condition::any()
-                .add(complaint::Column::DecideByProvisional.eq(true))
-                .add(complaint::Column::MediateByProvisional.eq(true)),
-        )
-        .all(&svc.db)
-        .await?;
+/// After a year's calendar is loaded: reckons again every running case
+/// with a provisional deadline that was reckoned before the newest table
+/// arrived, from its facts (pauses, escalation and transfer included).
+/// Safe to run at any time and on every instance: a case reckoned since
+/// is left alone.
+pub async fn recompute_provisional(
+    db: &DatabaseConnection,
+    cal: &Calendar,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    let Some(newest) = holiday_table::Entity::find()
+        .select_only()
+        .column_as(holiday_table::Column::LoadedAt.max(), "newest")
+        .into_tuple::<Option<DateTime<Utc>>>()
+        .one(db)
+        .await?
+        .flatten()
+    else {
+        return Ok(0);
+    };
     let mut changed = 0;
-    for c in rows {
-        let status = c.status;
-        let (window, decide) = match c.odr_window_until {
-            Some(_) => {
-                let w = cal.add_working_days(c.received_on, ODR_WINDOW_WORKING_DAYS);
-                (Some(w), cal.add_working_days(w.date, DECIDE_WORKING_DAYS))
-            }
-            None => (
-                None,
-                cal.add_working_days(c.received_on, DECIDE_WORKING_DAYS),
-            ),
+    // Walked by id, so every case is looked at once per run.
+    let mut after = Uuid::nil();
+    loop {
+        let rows = complaint::Entity::find()
+            .filter(complaint::Column::Id.gt(after))
+            .filter(
+                Condition::any()
+                    .add(complaint::Column::DecideByProvisional.eq(true))
+                    .add(complaint::Column::MediateByProvisional.eq(true)),
+            )
+            .filter(complaint::Column::Status.is_in([
+                Status::Submitted,
+                Status::MerchantWindow,
+                Status::Accepted,
+            ]))
+            .filter(
+                Condition::any()
+                    .add(complaint::Column::DeadlinesReckonedAt.is_null())
+                    .add(complaint::Column::DeadlinesReckonedAt.lte(newest)),
+            )
+            .order_by_asc(complaint::Column::Id)
+            .limit(500)
+            .all(db)
+            .await?;
+        let Some(last) = rows.last() else {
+            return Ok(changed);
         };
-        let mediate = match (c.accepted_on, svc.settings.mediation_calendar_days) {
-            (Some(on), None) => Some(cal.add_working_days(on, MEDIATE_WORKING_DAYS)),
-            _ => None,
-        };
-        let mut row = c.clone().into_active_model();
-        row.decide_by = Set(decide.date);
-        row.decide_by_provisional =
-            Set(decide.provisional || window.is_some_and(|w| w.provisional));
-        row.odr_window_until = Set(window.map(|w| w.date));
-        if let Some(m) = mediate
-            && c.paused_since.is_none()
-        {
-            row.mediate_by = Set(Some(m.date));
-            row.mediate_by_provisional = Set(m.provisional);
+        after = last.id;
+        for c in rows {
+            let txn = db.begin().await?;
+            let pauses = pauses_of(&txn, c.id).await?;
+            let r = reckon(cal, &facts_of(&c, &pauses));
+            let mut row = c.clone().into_active_model();
+            apply_reckoning(&mut row, c.status, c.paused_since.is_some(), &r, now);
+            // Conditional on the facts read: an action in between wins.
+            let same = |col: complaint::Column, day: Option<NaiveDate>| match day {
+                Some(d) => col.eq(d),
+                None => col.is_null(),
+            };
+            let updated = complaint::Entity::update_many()
+                .set(row)
+                .filter(complaint::Column::Id.eq(c.id))
+                .filter(complaint::Column::Status.eq(c.status))
+                .filter(same(complaint::Column::AcceptedOn, c.accepted_on))
+                .filter(same(complaint::Column::PausedSince, c.paused_since))
+                .filter(same(complaint::Column::TransferredOn, c.transferred_on))
+                .filter(same(complaint::Column::OdrEscalatedOn, c.odr_escalated_on))
+                .exec(&txn)
+                .await?;
+            txn.commit().await?;
+            changed += updated.rows_affected;
         }
-        let mediate_by = match &row.mediate_by {
-            sea_orm::ActiveValue::Set(v) | sea_orm::ActiveValue::Unchanged(v) => *v,
-            sea_orm::ActiveValue::NotSet => c.mediate_by,
-        };
-        row.due_on = Set(due_on(
-            status,
-            decide.date,
-            mediate_by,
-            c.paused_since.is_some(),
-        ));
-        row.update(&svc.db).await?;
-        changed += 1;
     }
-    Ok(changed)
 }
 
 /// Loads a year's official calendar and recomputes the provisional
@@ -245,7 +277,8 @@ pub async fn load_calendar_year(svc: &Complaints, table: &YearTable) -> AppResul
     calendar::service::check(table)
         .map_err(|reason| AppError::invalid_field("days_off", reason))?;
     calendar::service::store(&svc.db, table, svc.clock.now()).await?;
-    recompute_provisional(svc).await
+    let cal = svc.calendar.reload().await?;
+    recompute_provisional(&svc.db, &cal, svc.clock.now()).await
 }
 
 /// Background job: ODR windows that have lapsed move to the bureau.
@@ -264,7 +297,70 @@ impl Periodic for OdrWindowEnd {
     }
 }
 
-/// Background job: the assigned handler is warned the working day before a deadline.
+/// Marks terminated cases whose parties have both received the notice
+/// through WeChat; the notice deadline then leaves the queue. A notice that
+/// could not be delivered (not subscribed, failed), or a respondent with no
+/// account to message, leaves it for the handler to tell them another way
+/// and record it (`POST /complaints/{id}/termination-notice`).
+pub async fn settle_termination_notices(svc: &Complaints) -> AppResult<usize> {
+    let pending = complaint::Entity::find()
+        .filter(complaint::Column::Status.eq(Status::Closed))
+        .filter(complaint::Column::TerminationNoticeBy.is_not_null())
+        .filter(complaint::Column::TerminationNotifiedAt.is_null())
+        .filter(complaint::Column::MerchantId.is_not_null())
+        .limit(200)
+        .all(&svc.db)
+        .await?;
+    let mut settled = 0;
+    for c in pending {
+        let notices = outbox::Entity::find()
+            .filter(outbox::Column::SubjectId.eq(c.id))
+            .filter(outbox::Column::Kind.eq(TERMINATION_NOTICE_KIND))
+            .all(&svc.db)
+            .await?;
+        // One to the complainant and at least one to the merchant's staff.
+        let delivered =
+            notices.len() >= 2 && notices.iter().all(|n| n.status == OutboxStatus::Sent);
+        let Some(at) = notices.iter().filter_map(|n| n.sent_at).max() else {
+            continue;
+        };
+        if !delivered {
+            continue;
+        }
+        let txn = svc.db.begin().await?;
+        let marked = complaint::Entity::update_many()
+            .col_expr(
+                complaint::Column::TerminationNotifiedAt,
+                Expr::value(Some(at)),
+            )
+            .col_expr(complaint::Column::DueOn, Expr::value(NO_DEADLINE))
+            .filter(complaint::Column::Id.eq(c.id))
+            .filter(complaint::Column::TerminationNotifiedAt.is_null())
+            .exec(&txn)
+            .await?;
+        if marked.rows_affected == 1 {
+            record_event(
+                &txn,
+                c.id,
+                None,
+                "system",
+                "termination_notified",
+                None,
+                None,
+                Some("终止调解告知已送达双方".into()),
+                false,
+                svc.clock.now(),
+            )
+            .await?;
+            settled += 1;
+        }
+        txn.commit().await?;
+    }
+    Ok(settled)
+}
+
+/// Background job: the assigned handler is warned the working day before a
+/// deadline, and delivered termination notices are settled.
 pub struct DeadlineWarnings {
     pub complaints: Arc<Complaints>,
     pub every: std::time::Duration,
@@ -276,6 +372,8 @@ impl Periodic for DeadlineWarnings {
         self.every
     }
     async fn run_once(&self) -> AppResult<usize> {
-        warn_near_deadlines(&self.complaints).await
+        let warned = warn_near_deadlines(&self.complaints).await?;
+        // Delivered termination notices are settled on the same beat.
+        Ok(warned + settle_termination_notices(&self.complaints).await?)
     }
 }

@@ -77,7 +77,9 @@ pub async fn merchants(
             t.accepted += 1;
             if case.status == Status::Closed {
                 t.accepted_ended += 1;
-                if matches!(case.outcome, Some(Outcome::Mediated | Outcome::Settled)) {
+                // Only the bureau's mediation: a settlement the parties
+                // reached themselves is not a mediation success.
+                if case.outcome == Some(Outcome::Mediated) {
                     t.mediated += 1;
                 }
             }

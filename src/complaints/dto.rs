@@ -68,8 +68,14 @@ pub struct Deadline {
 pub struct Deadlines {
     /// Accept or reject by this date (7 working days).
     pub decide_by: Deadline,
-    /// Mediation ends by this date once accepted (45 working days).
+    /// Mediation ends by this date once accepted.
     pub mediate_by: Option<Deadline>,
+    /// The limit in force for this case: `order20` (45 working days,
+    /// accepted before 2026-04-15) or `order121` (60 days).
+    pub mediate_rule: Option<String>,
+    /// A terminated case: both parties must be told by this date; shown
+    /// until the notices are out.
+    pub termination_notice_by: Option<Deadline>,
     /// An ODR merchant settles directly until this date.
     pub merchant_window_until: Option<NaiveDate>,
     /// Testing or appraisal is under way: the mediation clock stands still.
@@ -137,6 +143,11 @@ pub struct ComplaintView {
     pub rating: Option<Rating>,
     /// Handlers only: an earlier case of the same person against the same respondent.
     pub possible_duplicate_of: Option<Uuid>,
+    pub termination_reason: Option<String>,
+    /// The complainant has closed their account (handlers only see such a case).
+    pub complainant_account_closed: bool,
+    /// What the caller may do on the case now, e.g. `escalate`, `settlement`.
+    pub actions: Vec<String>,
     pub attachments: Vec<super::attachments::AttachmentView>,
     pub events: Vec<EventView>,
 }
@@ -220,6 +231,9 @@ pub struct AssignRequest {
 pub struct CloseRequest {
     /// mediated | settled | failed | terminated
     pub outcome: String,
+    /// Required for `terminated`: withdrawn_or_settled | party_refused |
+    /// party_absent | no_agreement | rejection_ground_found | time_limit_reached
+    pub termination_reason: Option<String>,
     #[validate(length(max = 2000))]
     pub note: Option<String>,
     #[validate(range(min = 0, max = 10_000_000_000_i64))]
@@ -258,6 +272,24 @@ pub struct MerchantResponseRequest {
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct SettlementRequest {
     pub accept: bool,
+    /// Declining during an ODR merchant's window: also end the window now and
+    /// hand the case to the bureau (as `POST /complaints/{id}/escalate`).
+    #[serde(default)]
+    pub escalate: bool,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct EscalateRequest {
+    #[validate(length(max = 1000))]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Deserialize, Validate, ToSchema)]
+pub struct TerminationNoticeRequest {
+    /// How the parties were told when a WeChat message could not reach
+    /// them (phone, letter, in person).
+    #[validate(length(min = 2, max = 1000), custom(function = "not_blank"))]
+    pub note: String,
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
@@ -319,4 +351,18 @@ pub struct DisclosurePage {
 pub struct MineQuery {
     pub limit: Option<u64>,
     pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The complainant lets the respondent's staff see this photo (default
+    /// false; handlers always see it).
+    #[serde(default)]
+    pub shared_with_merchant: bool,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+pub struct AttachmentSharing {
+    pub shared_with_merchant: bool,
 }

@@ -12,9 +12,9 @@ use validator::Validate;
 
 use super::Complaints;
 use super::case_view::deadlines;
-use super::deadlines::{OpeningDeadlines, opening_deadlines};
 use super::dto::*;
-use super::rules;
+use super::legal_clock::{CaseFacts, Reckoning, reckon};
+use super::rules::{self, Status};
 use super::writer::{FilingJob, IdempotencyClaim};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -220,7 +220,17 @@ pub async fn file(
     }
     svc.limiter.hit(&caller.user_id.to_string()).await?;
     let respondent = resolve_respondent(svc, &input).await?;
-    let opening = opening_deadlines(&*svc.calendar.current().await?, today, respondent.odr);
+    let opening = reckon(
+        &*svc.calendar.current().await?,
+        &CaseFacts {
+            received_on: today,
+            odr: respondent.odr,
+            escalated_on: None,
+            transferred_on: None,
+            accepted: None,
+            pauses: Vec::new(),
+        },
+    );
     let duplicate_of =
         possible_duplicate(svc, caller.user_id, &respondent, &input.title, today).await?;
     let claim = key.map(|key| IdempotencyClaim {
@@ -267,11 +277,17 @@ fn new_case(
     caller: &Principal,
     input: FileComplaint,
     respondent: ResolvedRespondent,
-    opening: OpeningDeadlines,
+    opening: Reckoning,
     today: NaiveDate,
     now: DateTime<Utc>,
 ) -> complaint::Model {
     let decide = opening.decide_by;
+    // An ODR merchant first gets its window to settle directly.
+    let status = if respondent.odr {
+        Status::MerchantWindow
+    } else {
+        Status::Submitted
+    };
     complaint::Model {
         id: Uuid::now_v7(),
         number: String::new(),
@@ -294,12 +310,12 @@ fn new_case(
             .map(|a| a.trim().to_owned())
             .filter(|a| !a.is_empty()),
         publish_consent: input.publish_consent,
-        status: opening.status,
+        status,
         odr: respondent.odr,
         received_on: today,
         odr_window_until: opening.window.map(|w| w.date),
         decide_by: decide.date,
-        decide_by_provisional: opening.provisional(),
+        decide_by_provisional: decide.provisional,
         accepted_on: None,
         mediate_by: None,
         mediate_by_provisional: false,
@@ -317,6 +333,14 @@ fn new_case(
         rating_score: None,
         rating_comment: None,
         duplicate_of: None,
+        mediate_rule: None,
+        odr_escalated_on: None,
+        transferred_on: None,
+        deadlines_reckoned_at: Some(now),
+        termination_reason: None,
+        termination_notice_by: None,
+        termination_notified_at: None,
+        complainant_account_closed: false,
         created_at: now,
         updated_at: now,
     }

@@ -1,12 +1,10 @@
-use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::Days;
 use uuid::Uuid;
 
 use super::dto::*;
-use super::{
-    Complaints, attachments, case_view, deadlines, disclosure, filing, party_actions, transitions,
-};
-use crate::auth::{AdminUser, AuthUser, HandlerUser};
+use super::{Complaints, attachments, case_view, deadlines, disclosure, filing, party_actions};
+use crate::auth::{AdminUser, AuthUser, HandlerUser, MerchantUser};
 use crate::calendar::YearTable;
 use crate::error::{AppError, AppResult, ErrorBody};
 use crate::idempotency;
@@ -151,7 +149,7 @@ pub async fn get(svc: web::Data<Complaints>, user: AuthUser, id: web::Path<Uuid>
 #[utoipa::path(
     tag = "complaints",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
+    params(("id" = Uuid, Path, description = "complaint id"), UploadQuery),
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses(
         (status = 201, body = attachments::AttachmentView),
@@ -160,7 +158,7 @@ pub async fn get(svc: web::Data<Complaints>, user: AuthUser, id: web::Path<Uuid>
         (status = 404, body = ErrorBody),
         (status = 409, description = "`too_many_attachments`", body = ErrorBody),
         (status = 413, body = ErrorBody),
-        (status = 422, description = "not a JPEG or PNG", body = ErrorBody),
+        (status = 422, description = "not a readable JPEG or PNG", body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/attachments")]
@@ -168,9 +166,17 @@ pub async fn upload_attachment(
     svc: web::Data<Complaints>,
     user: AuthUser,
     id: web::Path<Uuid>,
+    query: web::Query<UploadQuery>,
     body: web::Bytes,
 ) -> AppResult<HttpResponse> {
-    let saved = attachments::upload(&svc, &user, id.into_inner(), &body).await?;
+    let saved = attachments::upload(
+        &svc,
+        &user,
+        id.into_inner(),
+        &body,
+        query.shared_with_merchant,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(saved))
 }
 
@@ -203,238 +209,62 @@ pub async fn attachment(
         .body(bytes))
 }
 
-/// Body of actions that take only an optional note.
-#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
-pub struct OptionalNote {
-    pub note: Option<String>,
-}
-
-/// Body of actions that take nothing.
-#[derive(Debug, Default, serde::Deserialize, utoipa::ToSchema)]
-pub struct Empty {}
-
-/// Accepts the case (受理); the mediation clock starts.
+/// The complainant shares a photo with the respondent's staff, or stops.
 #[utoipa::path(
     tag = "complaints",
     security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = OptionalNote,
+    params(
+        ("id" = Uuid, Path, description = "complaint id"),
+        ("attachment_id" = Uuid, Path, description = "attachment id"),
+    ),
+    request_body = AttachmentSharing,
     responses(
-        (status = 200, body = ComplaintView),
+        (status = 200, body = attachments::AttachmentView),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
-#[post("/complaints/{id}/accept")]
-pub async fn accept(
+#[patch("/complaints/{id}/attachments/{attachment_id}")]
+pub async fn share_attachment(
     svc: web::Data<Complaints>,
-    user: HandlerUser,
-    id: web::Path<Uuid>,
-    body: web::Json<OptionalNote>,
-) -> View {
+    user: AuthUser,
+    path: web::Path<(Uuid, Uuid)>,
+    body: web::Json<AttachmentSharing>,
+) -> AppResult<web::Json<attachments::AttachmentView>> {
+    let (id, attachment_id) = path.into_inner();
     Ok(web::Json(
-        transitions::accept(&svc, &user, id.into_inner(), body.into_inner().note).await?,
+        attachments::set_sharing(&svc, &user, id, attachment_id, body.shared_with_merchant).await?,
     ))
 }
 
-/// Rejects the case (不予受理) with a legal ground.
+/// The complainant or the respondent's staff end an ODR merchant's
+/// direct-settlement window now; the bureau's seven working days start.
 #[utoipa::path(
     tag = "complaints",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = RejectRequest,
+    request_body = EscalateRequest,
     responses(
         (status = 200, body = ComplaintView),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
+        (status = 409, description = "`invalid_transition`: not in the merchant's window", body = ErrorBody),
         (status = 422, body = ErrorBody),
     )
 )]
-#[post("/complaints/{id}/reject")]
-pub async fn reject(
-    svc: web::Data<Complaints>,
-    user: HandlerUser,
-    id: web::Path<Uuid>,
-    body: web::Json<RejectRequest>,
-) -> View {
-    Ok(web::Json(
-        transitions::reject(&svc, &user, id.into_inner(), body.into_inner()).await?,
-    ))
-}
-
-/// Moves the case to another district's queue.
-#[utoipa::path(
-    tag = "complaints",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = TransferRequest,
-    responses(
-        (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    )
-)]
-#[post("/complaints/{id}/transfer")]
-pub async fn transfer(
-    svc: web::Data<Complaints>,
-    user: HandlerUser,
-    id: web::Path<Uuid>,
-    body: web::Json<TransferRequest>,
-) -> View {
-    Ok(web::Json(
-        transitions::transfer(&svc, &user, id.into_inner(), body.into_inner()).await?,
-    ))
-}
-
-/// Assigns the case to a handler of its district who is not a party to it
-/// (a handler of the district, or an admin).
-#[utoipa::path(
-    tag = "complaints",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = AssignRequest,
-    responses(
-        (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    )
-)]
-#[post("/complaints/{id}/assign")]
-pub async fn assign(
+#[post("/complaints/{id}/escalate")]
+pub async fn escalate(
     svc: web::Data<Complaints>,
     user: AuthUser,
     id: web::Path<Uuid>,
-    body: web::Json<AssignRequest>,
+    body: web::Json<EscalateRequest>,
 ) -> View {
     Ok(web::Json(
-        transitions::assign(&svc, &user, id.into_inner(), body.into_inner()).await?,
-    ))
-}
-
-/// Closes a mediation with its outcome.
-#[utoipa::path(
-    tag = "complaints",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = CloseRequest,
-    responses(
-        (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    )
-)]
-#[post("/complaints/{id}/close")]
-pub async fn close(
-    svc: web::Data<Complaints>,
-    user: HandlerUser,
-    id: web::Path<Uuid>,
-    body: web::Json<CloseRequest>,
-) -> View {
-    Ok(web::Json(
-        transitions::close(&svc, &user, id.into_inner(), body.into_inner()).await?,
-    ))
-}
-
-/// Adds a note to the timeline (internal by default).
-#[utoipa::path(
-    tag = "complaints",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = NoteRequest,
-    responses(
-        (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    )
-)]
-#[post("/complaints/{id}/notes")]
-pub async fn notes(
-    svc: web::Data<Complaints>,
-    user: HandlerUser,
-    id: web::Path<Uuid>,
-    body: web::Json<NoteRequest>,
-) -> View {
-    Ok(web::Json(
-        transitions::add_note(&svc, &user, id.into_inner(), body.into_inner()).await?,
-    ))
-}
-
-/// Stops the mediation clock for testing or appraisal.
-#[utoipa::path(
-    tag = "complaints",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = PauseRequest,
-    responses(
-        (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    )
-)]
-#[post("/complaints/{id}/pause")]
-pub async fn pause(
-    svc: web::Data<Complaints>,
-    user: HandlerUser,
-    id: web::Path<Uuid>,
-    body: web::Json<PauseRequest>,
-) -> View {
-    Ok(web::Json(
-        transitions::pause(&svc, &user, id.into_inner(), body.into_inner()).await?,
-    ))
-}
-
-/// Restarts the mediation clock; the deadline moves by the working days it stood still.
-#[utoipa::path(
-    tag = "complaints",
-    security(("bearer" = [])),
-    params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = Empty,
-    responses(
-        (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
-        (status = 403, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
-    )
-)]
-#[post("/complaints/{id}/resume")]
-pub async fn resume(
-    svc: web::Data<Complaints>,
-    user: HandlerUser,
-    id: web::Path<Uuid>,
-    _body: web::Json<Empty>,
-) -> View {
-    Ok(web::Json(
-        transitions::resume(&svc, &user, id.into_inner()).await?,
+        party_actions::escalate(&svc, &user, id.into_inner(), body.into_inner()).await?,
     ))
 }
 
@@ -485,7 +315,7 @@ pub async fn withdraw(
 #[post("/complaints/{id}/merchant-response")]
 pub async fn merchant_response(
     svc: web::Data<Complaints>,
-    user: AuthUser,
+    user: MerchantUser,
     id: web::Path<Uuid>,
     body: web::Json<MerchantResponseRequest>,
 ) -> View {

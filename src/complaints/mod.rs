@@ -4,14 +4,17 @@
 
 pub mod access;
 pub mod attachments;
+mod bureau_handlers;
 pub mod case_view;
 pub mod deadlines;
 pub mod disclosure;
 pub mod dto;
 pub mod filing;
 mod handlers;
+pub mod legal_clock;
 pub mod numbers;
 pub mod party_actions;
+pub mod photo_metadata;
 pub mod queue;
 pub mod routes;
 pub mod rules;
@@ -37,9 +40,6 @@ pub type HeldCounts = (Instant, BTreeMap<String, u64>);
 pub struct ComplaintSettings {
     /// Subscribe-message template for complaint progress.
     pub template_id: String,
-    /// Mediation limit in calendar days (Order 121), or None for 45
-    /// working days (Order 20).
-    pub mediation_calendar_days: Option<u32>,
     /// Merchants with fewer complaints in the period stay out of rankings.
     pub disclosure_min_cases: u64,
     /// Where evidence photos are stored (by content hash).
@@ -53,7 +53,6 @@ impl ComplaintSettings {
     pub fn from_config(config: &Config) -> Self {
         Self {
             template_id: config.complaint_template_id.clone(),
-            mediation_calendar_days: config.mediation_calendar_days,
             disclosure_min_cases: config.disclosure_min_cases,
             upload_dir: config.upload_dir.clone(),
             filings_per_hour: config.complaint_rate_per_hour,

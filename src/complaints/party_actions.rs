@@ -10,9 +10,10 @@ use validator::Validate;
 use super::Complaints;
 use super::access::{check, complainant_action, load, load_current, require_complainant};
 use super::case_view::{finish, get};
+use super::deadlines::apply_reckoning;
 use super::dto::*;
-use super::rules::{Action, NO_DEADLINE, Outcome, Status};
-use super::transitions::{Step, apply_step, record_event};
+use super::rules::{Action, NO_DEADLINE, Outcome, Status, StatusRules};
+use super::transitions::{PauseChange, Step, apply_step, reckon_case, record_event};
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
 
@@ -34,12 +35,9 @@ pub async fn withdraw(
             row.paused_since = Set(None);
         },
         Step {
-            actor: caller,
-            role: "resident",
-            kind: "withdrawn",
             note: input.reason,
-            internal: false,
-            notify: None,
+            pause: Some(PauseChange::Close { until: svc.today() }),
+            ..Step::new(caller, "resident", "withdrawn")
         },
     )
     .await?;
@@ -71,12 +69,9 @@ pub async fn merchant_response(
             row.merchant_proposal = Set(proposal);
         },
         Step {
-            actor: caller,
-            role: "merchant",
-            kind: "merchant_response",
             note: Some(message),
-            internal: false,
             notify: Some(("商家已回复", "商家已回复您的投诉，请查看".into())),
+            ..Step::new(caller, "merchant", "merchant_response")
         },
     )
     .await?;
@@ -93,9 +88,16 @@ pub async fn settlement(
     if c.merchant_proposal.is_none() {
         return Err(AppError::conflict("no_proposal", "商家尚未提出和解方案"));
     }
+    if input.escalate && (input.accept || from != Status::MerchantWindow) {
+        return Err(AppError::invalid_field(
+            "escalate",
+            "only_when_declining_in_merchant_window",
+        ));
+    }
     let saved = if input.accept {
         let now = svc.clock.now();
-        // Before the bureau accepted it, the parties settled on their own.
+        // The parties settled on their own, not through the bureau's
+        // mediation: before acceptance it is also a direct settlement.
         let direct = from != Status::Accepted;
         apply_step(
             svc,
@@ -103,45 +105,98 @@ pub async fn settlement(
             from,
             Some(Status::Closed),
             |row| {
-                row.outcome = Set(Some(if direct {
-                    Outcome::Settled
-                } else {
-                    Outcome::Mediated
-                }));
+                row.outcome = Set(Some(Outcome::Settled));
                 row.settled_directly = Set(direct);
                 row.closed_at = Set(Some(now));
                 row.paused_since = Set(None);
                 row.due_on = Set(NO_DEADLINE);
             },
             Step {
-                actor: caller,
-                role: "resident",
-                kind: "settlement_accepted",
-                note: None,
-                internal: false,
-                notify: None,
+                pause: Some(PauseChange::Close { until: svc.today() }),
+                ..Step::new(caller, "resident", "settlement_accepted")
             },
         )
         .await?
     } else {
-        apply_step(
+        let declined = apply_step(
             svc,
             c,
             from,
             None,
             |row| row.merchant_proposal = Set(None),
-            Step {
-                actor: caller,
-                role: "resident",
-                kind: "settlement_declined",
-                note: None,
-                internal: false,
-                notify: None,
-            },
+            Step::new(caller, "resident", "settlement_declined"),
         )
-        .await?
+        .await?;
+        if input.escalate {
+            end_window_now(svc, caller, declined, "resident", None).await?
+        } else {
+            declined
+        }
     };
     finish(svc, caller, saved).await
+}
+
+/// A party ends the ODR merchant's window now: the case goes to the bureau,
+/// whose seven working days start today.
+pub async fn escalate(
+    svc: &Complaints,
+    caller: &Principal,
+    id: Uuid,
+    input: EscalateRequest,
+) -> AppResult<ComplaintView> {
+    input.validate()?;
+    let c = load_current(svc, id).await?;
+    let role = if c.complainant_id == caller.user_id {
+        "resident"
+    } else if c.merchant_id.is_some_and(|m| caller.is_staff_of(m)) {
+        "merchant"
+    } else {
+        return Err(AppError::forbidden(
+            "只有投诉人或被投诉商户可以提请转入受理",
+        ));
+    };
+    check(Action::Escalate, &c)?;
+    let note = input
+        .note
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
+    let saved = end_window_now(svc, caller, c, role, note).await?;
+    finish(svc, caller, saved).await
+}
+
+async fn end_window_now(
+    svc: &Complaints,
+    caller: &Principal,
+    c: complaint::Model,
+    role: &'static str,
+    note: Option<String>,
+) -> AppResult<complaint::Model> {
+    let today = svc.today();
+    let now = svc.clock.now();
+    let r = reckon_case(svc, &c, |f| f.escalated_on = Some(today)).await?;
+    let by_merchant = role == "merchant";
+    apply_step(
+        svc,
+        c,
+        Status::MerchantWindow,
+        Some(Status::Submitted),
+        |row| {
+            row.odr_escalated_on = Set(Some(today));
+            apply_reckoning(row, Status::Submitted, false, &r, now);
+        },
+        Step {
+            note,
+            // The complainant hears of it when the merchant ended the window.
+            notify: by_merchant.then(|| {
+                (
+                    Status::Submitted.label(),
+                    "商家未能和解，投诉已转入市场监管部门受理".to_owned(),
+                )
+            }),
+            ..Step::new(caller, role, "escalated")
+        },
+    )
+    .await
 }
 
 pub async fn rate(

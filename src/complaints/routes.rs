@@ -1,6 +1,6 @@
 use utoipa_actix_web::service_config::ServiceConfig;
 
-use super::handlers;
+use super::{bureau_handlers, handlers};
 
 pub fn routes(cfg: &mut ServiceConfig) {
     // Fixed paths before `/complaints/{id}`.
@@ -12,14 +12,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::get)
         .service(handlers::upload_attachment)
         .service(handlers::attachment)
-        .service(handlers::accept)
-        .service(handlers::reject)
-        .service(handlers::transfer)
-        .service(handlers::assign)
-        .service(handlers::close)
-        .service(handlers::notes)
-        .service(handlers::pause)
-        .service(handlers::resume)
+        .service(handlers::share_attachment)
+        .service(bureau_handlers::accept)
+        .service(bureau_handlers::reject)
+        .service(bureau_handlers::transfer)
+        .service(bureau_handlers::assign)
+        .service(bureau_handlers::close)
+        .service(bureau_handlers::notes)
+        .service(bureau_handlers::pause)
+        .service(bureau_handlers::resume)
+        .service(bureau_handlers::termination_notice)
+        .service(handlers::escalate)
         .service(handlers::withdraw)
         .service(handlers::merchant_response)
         .service(handlers::settlement)

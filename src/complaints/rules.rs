@@ -58,6 +58,8 @@ pub enum Action {
     MerchantResponse,
     Settlement,
     Rate,
+    /// A party ends the ODR window early.
+    Escalate,
 }
 
 /// Whether a handler is a party to a case: its complainant, or staff of
@@ -85,6 +87,7 @@ pub fn allowed(action: Action, status: Status, paused: bool) -> bool {
             matches!(status, Submitted | MerchantWindow | Accepted)
         }
         Action::Rate => status == Closed,
+        Action::Escalate => status == MerchantWindow,
     }
 }
 
@@ -96,6 +99,18 @@ pub const REJECT_REASONS: [&str; 6] = [
     "over_three_years",
     "materials_missing",
     "identity_refused",
+];
+
+/// Grounds for terminating mediation (FACTS §2): withdrawal or settlement
+/// by the parties, a party refusing or absent, no agreement possible, a
+/// rejection ground found later, or the time limit reached.
+pub const TERMINATION_REASONS: [&str; 6] = [
+    "withdrawn_or_settled",
+    "party_refused",
+    "party_absent",
+    "no_agreement",
+    "rejection_ground_found",
+    "time_limit_reached",
 ];
 
 /// Dates stand in for "no deadline running" so that the queue sorts in SQL.
@@ -116,9 +131,16 @@ pub fn mask_name(name: &str) -> String {
     }
 }
 
-/// Keeps the first six characters (district level) of an address.
+/// Keeps an address down to its district (区 or 县): `重庆市渝中区民族路168号`
+/// → `重庆市渝中区****`. An address that names no district keeps nothing.
 pub fn mask_address(address: &str) -> String {
-    let kept: String = address.chars().take(6).collect();
+    let kept: String = match address
+        .char_indices()
+        .find(|(_, c)| matches!(c, '区' | '县'))
+    {
+        Some((at, c)) => address[..at + c.len_utf8()].to_owned(),
+        None => String::new(),
+    };
     format!("{kept}****")
 }
 
@@ -186,6 +208,8 @@ mod tests {
         assert!(!allowed(Action::Rate, Status::Rejected, false));
         assert!(allowed(Action::Pause, Status::Accepted, false));
         assert!(!allowed(Action::Pause, Status::Accepted, true));
+        assert!(allowed(Action::Escalate, Status::MerchantWindow, false));
+        assert!(!allowed(Action::Escalate, Status::Submitted, false));
         assert!(allowed(Action::Resume, Status::Accepted, true));
         for s in Status::all() {
             assert_eq!(Status::parse(&s.to_value()), Some(s));
@@ -199,6 +223,12 @@ mod tests {
         assert_eq!(mask_name("欧阳娜娜"), "欧***");
         assert_eq!(mask_name("李"), "李*");
         assert_eq!(mask_address("重庆市渝中区民族路168号"), "重庆市渝中区****");
+        assert_eq!(mask_address("渝中区民族路168号"), "渝中区****");
+        assert_eq!(
+            mask_address("石柱土家族自治县南宾街道"),
+            "石柱土家族自治县****"
+        );
+        assert_eq!(mask_address("解放碑步行街8号"), "****");
     }
 
     #[test]

@@ -3,8 +3,9 @@
 //! the timeline and, where the complainant must hear of it, a message in the
 //! outbox, all in one transaction.
 
-use chrono::{DateTime, Days, Utc};
-use entity::{complaint, complaint_event, user};
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{complaint, complaint_event, complaint_pause, merchant_staff, user};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, IntoActiveModel,
     QueryFilter, TransactionTrait,
@@ -15,11 +16,13 @@ use validator::Validate;
 use super::Complaints;
 use super::access::{check, handler_action, load, load_current, relation, require_handler};
 use super::case_view::finish;
-use super::deadlines::MEDIATE_WORKING_DAYS;
+use super::deadlines::{apply_reckoning, facts_of, pauses_of};
 use super::dto::*;
-use super::rules::{self, Action, NO_DEADLINE, Status, StatusRules};
+use super::legal_clock::{
+    CaseFacts, Reckoning, TERMINATION_NOTICE_WORKING_DAYS, mediate_rule_for, reckon,
+};
+use super::rules::{self, Action, NO_DEADLINE, Outcome, Status, StatusRules};
 use crate::auth::{Principal, Role};
-use crate::calendar::Calendar;
 use crate::error::{AppError, AppResult};
 use crate::notify::{self, template};
 
@@ -76,7 +79,7 @@ pub(super) async fn notify_complainant(
         &when,
         note,
     );
-    notify::enqueue(txn, "complaint_progress", &who.openid, &payload).await?;
+    notify::enqueue_about(txn, message_kind(c), &who.openid, &payload, Some(c.id)).await?;
     Ok(())
 }
 
@@ -111,7 +114,113 @@ pub(super) struct Step<'a> {
     pub(super) internal: bool,
     /// Progress message to the complainant: (state name, text).
     pub(super) notify: Option<(&'static str, String)>,
+    /// The same message to the respondent's staff too.
+    pub(super) notify_respondent: bool,
+    /// A pause of the mediation clock opened or closed with the change.
+    pub(super) pause: Option<PauseChange>,
 }
+
+impl<'a> Step<'a> {
+    pub(super) fn new(actor: &'a Principal, role: &'static str, kind: &'static str) -> Self {
+        Self {
+            actor,
+            role,
+            kind,
+            note: None,
+            internal: false,
+            notify: None,
+            notify_respondent: false,
+            pause: None,
+        }
+    }
+}
+
+pub(super) enum PauseChange {
+    Open { from: NaiveDate, reason: String },
+    Close { until: NaiveDate },
+}
+
+async fn write_pause(
+    txn: &impl ConnectionTrait,
+    complaint_id: Uuid,
+    change: PauseChange,
+) -> AppResult<()> {
+    match change {
+        PauseChange::Open { from, reason } => {
+            complaint_pause::Entity::insert(complaint_pause::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                complaint_id: Set(complaint_id),
+                from_on: Set(from),
+                until_on: Set(None),
+                reason: Set(reason),
+            })
+            .exec(txn)
+            .await?;
+        }
+        PauseChange::Close { until } => {
+            complaint_pause::Entity::update_many()
+                .col_expr(complaint_pause::Column::UntilOn, Expr::value(Some(until)))
+                .filter(complaint_pause::Column::ComplaintId.eq(complaint_id))
+                .filter(complaint_pause::Column::UntilOn.is_null())
+                .exec(txn)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+/// Queues a message to every staff member of the respondent merchant.
+pub(super) async fn notify_respondent(
+    txn: &impl ConnectionTrait,
+    svc: &Complaints,
+    c: &complaint::Model,
+    state_name: &str,
+    note: &str,
+) -> AppResult<()> {
+    let Some(merchant_id) = c.merchant_id else {
+        return Ok(());
+    };
+    let staff = user::Entity::find()
+        .filter(user::Column::ClosedAt.is_null())
+        .filter(
+            user::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(merchant_staff::Column::UserId)
+                    .from(merchant_staff::Entity)
+                    .and_where(merchant_staff::Column::MerchantId.eq(merchant_id))
+                    .to_owned(),
+            ),
+        )
+        .all(txn)
+        .await?;
+    let when = svc.clock.now_local().format("%Y-%m-%d %H:%M").to_string();
+    for who in staff {
+        let payload = template::complaint_progress(
+            &who.openid,
+            &svc.settings.template_id,
+            &c.id.to_string(),
+            &c.number,
+            &c.title,
+            state_name,
+            &when,
+            note,
+        );
+        notify::enqueue_about(txn, message_kind(c), &who.openid, &payload, Some(c.id)).await?;
+    }
+    Ok(())
+}
+
+/// Termination notices are tracked until delivered; other progress is not.
+fn message_kind(c: &complaint::Model) -> &'static str {
+    if c.termination_notice_by.is_some() && c.termination_notified_at.is_none() {
+        TERMINATION_NOTICE_KIND
+    } else {
+        "complaint_progress"
+    }
+}
+
+/// The outbox kind of the messages that tell the parties of a termination.
+pub(super) const TERMINATION_NOTICE_KIND: &str = "complaint_terminated";
 
 pub(super) async fn apply_step(
     svc: &Complaints,
@@ -145,8 +254,14 @@ pub(super) async fn apply_step(
         now,
     )
     .await?;
+    if let Some(change) = step.pause {
+        write_pause(&txn, saved.id, change).await?;
+    }
     if let Some((state_name, text)) = &step.notify {
         notify_complainant(&txn, svc, &saved, state_name, text).await?;
+        if step.notify_respondent {
+            notify_respondent(&txn, svc, &saved, state_name, text).await?;
+        }
     }
     txn.commit().await?;
     Ok(saved)
@@ -160,17 +275,10 @@ pub async fn accept(
 ) -> AppResult<ComplaintView> {
     let (c, from) = handler_action(svc, caller, id, Action::Accept).await?;
     let today = svc.today();
-    let (mediate_by, provisional) = match svc.settings.mediation_calendar_days {
-        Some(days) => (today + Days::new(u64::from(days)), false),
-        None => {
-            let r = svc
-                .calendar
-                .current()
-                .await?
-                .add_working_days(today, MEDIATE_WORKING_DAYS);
-            (r.date, r.provisional)
-        }
-    };
+    let now = svc.clock.now();
+    // The limit is the one in force on the day of acceptance, kept on the case.
+    let rule = mediate_rule_for(today);
+    let r = reckon_case(svc, &c, |f| f.accepted = Some((today, rule))).await?;
     let saved = apply_step(
         svc,
         c,
@@ -178,17 +286,13 @@ pub async fn accept(
         Some(Status::Accepted),
         |row| {
             row.accepted_on = Set(Some(today));
-            row.mediate_by = Set(Some(mediate_by));
-            row.mediate_by_provisional = Set(provisional);
-            row.due_on = Set(mediate_by);
+            row.mediate_rule = Set(Some(rule));
+            apply_reckoning(row, Status::Accepted, false, &r, now);
         },
         Step {
-            actor: caller,
-            role: "handler",
-            kind: "accepted",
             note,
-            internal: false,
             notify: Some((Status::Accepted.label(), "投诉已受理，将组织调解".into())),
+            ..Step::new(caller, "handler", "accepted")
         },
     )
     .await?;
@@ -217,15 +321,12 @@ pub async fn reject(
             row.due_on = Set(NO_DEADLINE);
         },
         Step {
-            actor: caller,
-            role: "handler",
-            kind: "rejected",
             note: input.note,
-            internal: false,
             notify: Some((
                 Status::Rejected.label(),
                 "投诉不予受理，详见案件说明".into(),
             )),
+            ..Step::new(caller, "handler", "rejected")
         },
     )
     .await?;
@@ -253,6 +354,10 @@ pub async fn transfer(
         return Err(AppError::invalid_field("district_code", "unknown_district"));
     }
     let to_district = input.district_code.clone();
+    // The receiving bureau gets its own seven working days from today.
+    let today = svc.today();
+    let now = svc.clock.now();
+    let r = reckon_case(svc, &c, |f| f.transferred_on = Some(today)).await?;
     let note = format!(
         "移送至 {}{}",
         to_district,
@@ -266,14 +371,12 @@ pub async fn transfer(
         |row| {
             row.district_code = Set(to_district);
             row.assignee_id = Set(None);
+            row.transferred_on = Set(Some(today));
+            apply_reckoning(row, from, false, &r, now);
         },
         Step {
-            actor: caller,
-            role: "handler",
-            kind: "transferred",
             note: Some(note),
-            internal: false,
-            notify: None,
+            ..Step::new(caller, "handler", "transferred")
         },
     )
     .await?;
@@ -326,12 +429,13 @@ pub async fn assign(
         None,
         |row| row.assignee_id = Set(Some(input.user_id)),
         Step {
-            actor: caller,
-            role: if by_admin { "admin" } else { "handler" },
-            kind: "assigned",
             note: Some(input.user_id.to_string()),
             internal: true,
-            notify: None,
+            ..Step::new(
+                caller,
+                if by_admin { "admin" } else { "handler" },
+                "assigned",
+            )
         },
     )
     .await?;
@@ -347,8 +451,23 @@ pub async fn close(
     input.validate()?;
     let outcome = rules::parse_outcome(&input.outcome)
         .ok_or_else(|| AppError::invalid_field("outcome", "unknown_outcome"))?;
+    let termination = termination_reason(outcome, input.termination_reason.as_deref())?;
     let (c, from) = handler_action(svc, caller, id, Action::Close).await?;
     let now = svc.clock.now();
+    let notice_by = match termination {
+        Some(_) => Some(
+            svc.calendar
+                .current()
+                .await?
+                .add_working_days(svc.today(), TERMINATION_NOTICE_WORKING_DAYS)
+                .date,
+        ),
+        None => None,
+    };
+    let text = match &termination {
+        Some(reason) => format!("调解终止（{}），特此告知", termination_label(reason)),
+        None => "投诉已办结，欢迎评价".to_owned(),
+    };
     let saved = apply_step(
         svc,
         c,
@@ -359,15 +478,84 @@ pub async fn close(
             row.compensation_fen = Set(input.compensation_fen);
             row.closed_at = Set(Some(now));
             row.paused_since = Set(None);
+            row.termination_reason = Set(termination);
+            row.termination_notice_by = Set(notice_by);
+            // Until both parties are told, the notice is what is due.
+            row.due_on = Set(notice_by.unwrap_or(NO_DEADLINE));
+        },
+        Step {
+            note: input.note,
+            notify: Some((Status::Closed.label(), text)),
+            notify_respondent: notice_by.is_some(),
+            pause: Some(PauseChange::Close { until: svc.today() }),
+            ..Step::new(caller, "handler", "closed")
+        },
+    )
+    .await?;
+    finish(svc, caller, saved).await
+}
+
+/// `terminated` needs one of the grounds; any other outcome takes none.
+fn termination_reason(outcome: Outcome, reason: Option<&str>) -> AppResult<Option<String>> {
+    match (outcome, reason.map(str::trim).filter(|r| !r.is_empty())) {
+        (Outcome::Terminated, None) => {
+            Err(AppError::invalid_field("termination_reason", "required"))
+        }
+        (Outcome::Terminated, Some(r)) if rules::TERMINATION_REASONS.contains(&r) => {
+            Ok(Some(r.to_owned()))
+        }
+        (Outcome::Terminated, Some(_)) => Err(AppError::invalid_field(
+            "termination_reason",
+            "unknown_reason",
+        )),
+        (_, None) => Ok(None),
+        (_, Some(_)) => Err(AppError::invalid_field(
+            "termination_reason",
+            "only_for_terminated",
+        )),
+    }
+}
+
+fn termination_label(reason: &str) -> &'static str {
+    match reason {
+        "withdrawn_or_settled" => "投诉人撤回或双方自行和解",
+        "party_refused" => "一方拒绝调解",
+        "party_absent" => "一方无正当理由未参加调解",
+        "no_agreement" => "双方无法达成调解协议",
+        "rejection_ground_found" => "发现不予受理情形",
+        _ => "调解期满未达成协议",
+    }
+}
+
+/// A handler records that the parties of a terminated case were told by
+/// other means (a WeChat message could not reach them).
+pub async fn record_termination_notice(
+    svc: &Complaints,
+    caller: &Principal,
+    id: Uuid,
+    input: TerminationNoticeRequest,
+) -> AppResult<ComplaintView> {
+    input.validate()?;
+    let c = load(svc, id).await?;
+    require_handler(caller, &c)?;
+    if c.termination_notice_by.is_none() || c.termination_notified_at.is_some() {
+        return Err(AppError::invalid_transition(
+            "该案件没有待送达的终止调解告知",
+        ));
+    }
+    let now = svc.clock.now();
+    let saved = apply_step(
+        svc,
+        c,
+        Status::Closed,
+        None,
+        |row| {
+            row.termination_notified_at = Set(Some(now));
             row.due_on = Set(NO_DEADLINE);
         },
         Step {
-            actor: caller,
-            role: "handler",
-            kind: "closed",
-            note: input.note,
-            internal: false,
-            notify: Some((Status::Closed.label(), "投诉已办结，欢迎评价".into())),
+            note: Some(input.note.trim().to_owned()),
+            ..Step::new(caller, "handler", "termination_notified")
         },
     )
     .await?;
@@ -408,6 +596,7 @@ pub async fn pause(
     input.validate()?;
     let (c, from) = handler_action(svc, caller, id, Action::Pause).await?;
     let today = svc.today();
+    let reason = input.reason.trim().to_owned();
     let saved = apply_step(
         svc,
         c,
@@ -418,35 +607,30 @@ pub async fn pause(
             row.due_on = Set(NO_DEADLINE);
         },
         Step {
-            actor: caller,
-            role: "handler",
-            kind: "paused",
-            note: Some(input.reason),
-            internal: false,
-            notify: None,
+            note: Some(reason.clone()),
+            pause: Some(PauseChange::Open {
+                from: today,
+                reason,
+            }),
+            ..Step::new(caller, "handler", "paused")
         },
     )
     .await?;
     finish(svc, caller, saved).await
 }
 
+/// The clock runs again; mediation ends later by the time it stood still.
 pub async fn resume(svc: &Complaints, caller: &Principal, id: Uuid) -> AppResult<ComplaintView> {
     let (c, from) = handler_action(svc, caller, id, Action::Resume).await?;
     let today = svc.today();
-    let since = c.paused_since.unwrap_or(today);
-    let old = c.mediate_by.unwrap_or(today);
-    let (mediate_by, provisional) = match svc.settings.mediation_calendar_days {
-        Some(_) => (
-            old + Days::new(std::cmp::max((today - since).num_days(), 0) as u64),
-            c.mediate_by_provisional,
-        ),
-        None => {
-            let cal: std::sync::Arc<Calendar> = svc.calendar.current().await?;
-            let stood = cal.working_days_between(since, today);
-            let r = cal.add_working_days(old, stood);
-            (r.date, r.provisional || c.mediate_by_provisional)
+    let now = svc.clock.now();
+    let r = reckon_case(svc, &c, |f| {
+        for p in f.pauses.iter_mut().filter(|p| p.until.is_none()) {
+            p.until = Some(today);
         }
-    };
+    })
+    .await?;
+    let mediate_by = r.mediate_by.map(|m| m.date).unwrap_or(today);
     let saved = apply_step(
         svc,
         c,
@@ -454,19 +638,26 @@ pub async fn resume(svc: &Complaints, caller: &Principal, id: Uuid) -> AppResult
         None,
         |row| {
             row.paused_since = Set(None);
-            row.mediate_by = Set(Some(mediate_by));
-            row.mediate_by_provisional = Set(provisional);
-            row.due_on = Set(mediate_by);
+            apply_reckoning(row, from, false, &r, now);
         },
         Step {
-            actor: caller,
-            role: "handler",
-            kind: "resumed",
             note: Some(format!("调解期限顺延至 {mediate_by}")),
-            internal: false,
-            notify: None,
+            pause: Some(PauseChange::Close { until: today }),
+            ..Step::new(caller, "handler", "resumed")
         },
     )
     .await?;
     finish(svc, caller, saved).await
+}
+
+/// The deadlines of a case after `change` to its facts, on today's calendar.
+pub(super) async fn reckon_case(
+    svc: &Complaints,
+    c: &complaint::Model,
+    change: impl FnOnce(&mut CaseFacts),
+) -> AppResult<Reckoning> {
+    let pauses = pauses_of(&svc.db, c.id).await?;
+    let mut facts = facts_of(c, &pauses);
+    change(&mut facts);
+    Ok(reckon(&*svc.calendar.current().await?, &facts))
 }

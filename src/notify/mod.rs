@@ -38,6 +38,18 @@ pub async fn enqueue(
     recipient_openid: &str,
     payload: &serde_json::Value,
 ) -> Result<(), sea_orm::DbErr> {
+    enqueue_about(txn, kind, recipient_openid, payload, None).await
+}
+
+/// Queues a message about an object (a case), so whoever must know that it
+/// was delivered can ask the outbox.
+pub async fn enqueue_about(
+    txn: &impl ConnectionTrait,
+    kind: &str,
+    recipient_openid: &str,
+    payload: &serde_json::Value,
+    subject_id: Option<Uuid>,
+) -> Result<(), sea_orm::DbErr> {
     let now = Utc::now();
     outbox::Entity::insert(outbox::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -51,6 +63,7 @@ pub async fn enqueue(
         last_error: Set(None),
         created_at: Set(now),
         sent_at: Set(None),
+        subject_id: Set(subject_id),
     })
     .exec(txn)
     .await?;

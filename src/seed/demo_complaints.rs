@@ -11,6 +11,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::complaints::legal_clock::{CaseFacts, mediate_rule_for, reckon};
 use crate::complaints::rules::{NO_DEADLINE, Outcome, Status};
 
 const MERCHANTS: [(u128, &str, &str, bool); 5] = [
@@ -114,11 +115,21 @@ fn demo_case(
     let received = today
         .checked_sub_days(Days::new(u64::from(i * 41 % 42)))
         .unwrap_or(today);
-    let window = odr.then(|| calendar.add_working_days(received, 10));
-    let decide = calendar.add_working_days(window.map(|w| w.date).unwrap_or(received), 7);
     let accepted_on = matches!(status, Status::Accepted | Status::Closed)
         .then(|| calendar.add_working_days(received, 2).date.min(today));
-    let mediate = accepted_on.map(|a| calendar.add_working_days(a, 45));
+    // The same legal clock as a case filed through the API.
+    let clock = reckon(
+        calendar,
+        &CaseFacts {
+            received_on: received,
+            odr,
+            escalated_on: None,
+            transferred_on: None,
+            accepted: accepted_on.map(|a| (a, mediate_rule_for(a))),
+            pauses: Vec::new(),
+        },
+    );
+    let (window, decide, mediate) = (clock.window, clock.decide_by, clock.mediate_by);
     let due = match status {
         Status::Submitted | Status::MerchantWindow => decide.date,
         Status::Accepted => mediate.map(|m| m.date).unwrap_or(NO_DEADLINE),
@@ -182,6 +193,14 @@ fn demo_case(
         rating_score: Set(None),
         rating_comment: Set(None),
         duplicate_of: Set(None),
+        mediate_rule: Set(accepted_on.map(mediate_rule_for)),
+        odr_escalated_on: Set(None),
+        transferred_on: Set(None),
+        deadlines_reckoned_at: Set(Some(now)),
+        termination_reason: Set(None),
+        termination_notice_by: Set(None),
+        termination_notified_at: Set(None),
+        complainant_account_closed: Set(false),
         created_at: Set(now),
         updated_at: Set(now),
     };

@@ -245,6 +245,15 @@ pub async fn complaints(
                     rating_score: Set(None),
                     rating_comment: Set(None),
                     duplicate_of: Set(None),
+                    mediate_rule: Set((status == Status::Accepted)
+                        .then_some(entity::status::MediateRule::Order121)),
+                    odr_escalated_on: Set(None),
+                    transferred_on: Set(None),
+                    deadlines_reckoned_at: Set(Some(now)),
+                    termination_reason: Set(None),
+                    termination_notice_by: Set(None),
+                    termination_notified_at: Set(None),
+                    complainant_account_closed: Set(false),
                     created_at: Set(now),
                     updated_at: Set(now),
                 }

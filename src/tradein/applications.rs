@@ -88,7 +88,8 @@ pub fn view(a: &trade_in_application::Model) -> ApplicationView {
 
 /// Applications that still count (everything but rejected ones).
 pub(super) fn alive() -> sea_orm::sea_query::SimpleExpr {
-    trade_in_application::Column::Status.ne(ApplicationStatus::Rejected)
+    trade_in_application::Column::Status
+        .is_not_in([ApplicationStatus::Rejected, ApplicationStatus::Withdrawn])
 }
 
 pub(super) fn quota_used(category: &str, year: i32, per_year: u32) -> AppError {

@@ -273,6 +273,29 @@ async fn take_seat(
     Ok(done.rows_affected == 1)
 }
 
+/// Cancels a scheduled pickup inside the caller's transaction: its seat is
+/// freed and a linked application loses the recycling extra. For closing an
+/// account, where everything of the user changes together.
+pub async fn cancel_in(
+    txn: &impl ConnectionTrait,
+    pickup: &recycling_pickup::Model,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    use recycling_pickup::Column as C;
+    let done = recycling_pickup::Entity::update_many()
+        .col_expr(C::Status, Expr::value(PickupStatus::Cancelled))
+        .col_expr(C::UpdatedAt, Expr::value(now))
+        .filter(C::Id.eq(pickup.id))
+        .filter(C::Status.eq(PickupStatus::Scheduled))
+        .exec(txn)
+        .await?;
+    if done.rows_affected == 1 {
+        free_seat(txn, pickup).await?;
+        settle_recycling(txn, pickup.id, false, now).await?;
+    }
+    Ok(())
+}
+
 async fn free_seat(txn: &impl ConnectionTrait, p: &recycling_pickup::Model) -> AppResult<()> {
     use recycling_slot_booking::Column as C;
     recycling_slot_booking::Entity::update_many()

@@ -27,6 +27,8 @@ pub const THRESHOLD_NOT_MET: &str = "threshold_not_met";
 pub const ALREADY_REDEEMED: &str = "already_redeemed";
 
 pub const EXPIRED: &str = "expired";
+/// The holder closed the account: the voucher was voided.
+pub const VOIDED: &str = "voucher_void";
 
 pub const ALREADY_REVERSED: &str = "already_reversed";
 
@@ -169,6 +171,7 @@ pub(super) fn refuse_spent(v: &voucher::Model, now: DateTime<Utc>) -> AppResult<
             .with_details(json!({ "used_at": v.used_at }))),
         VoucherStatus::Expired => Err(AppError::conflict(EXPIRED, "该券已过期")
             .with_details(json!({ "expires_at": v.expires_at }))),
+        VoucherStatus::Void => Err(AppError::conflict(VOIDED, "该券已作废")),
         VoucherStatus::Unused => Ok(()),
     }
 }

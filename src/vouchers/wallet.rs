@@ -69,6 +69,7 @@ pub async fn mine(
             .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
             .filter(voucher::Column::ExpiresAt.gt(now)),
         Some(VoucherStatus::Used) => query.filter(voucher::Column::Status.eq(VoucherStatus::Used)),
+        Some(VoucherStatus::Void) => query.filter(voucher::Column::Status.eq(VoucherStatus::Void)),
         Some(VoucherStatus::Expired) => query.filter(
             sea_orm::Condition::any()
                 .add(voucher::Column::Status.eq(VoucherStatus::Expired))

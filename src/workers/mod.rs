@@ -7,7 +7,8 @@
 //! 2. the batch writers (complaint filings, voucher claims) close their
 //!    queues, commit what is queued, answer it, and end;
 //! 3. the periodic jobs (shop index poll, outbox, ODR window end, deadline
-//!    warnings, voucher expiry) finish the round they are in and end.
+//!    warnings, voucher expiry, idempotency retention) finish the round
+//!    they are in and end.
 //!
 //! Each periodic job is a type with one `run_once`; tests call it (through
 //! `Jobs`) instead of waiting for the timer.
@@ -22,11 +23,15 @@ use crate::complaints::deadlines::{DeadlineWarnings, OdrWindowEnd};
 use crate::complaints::writer::{self as filing_writer, FilingQueue};
 use crate::config::Config;
 use crate::domains::Domains;
+use crate::idempotency::IdempotencyRetention;
 use crate::notify::OutboxSender;
 use crate::places::sync::IndexPoller;
 use crate::vouchers::claim_writer::{self, ClaimQueue};
 use crate::vouchers::expiry::VoucherExpiry;
 use runtime::TaskSet;
+
+/// Keys live for days: an hourly sweep keeps the table small.
+const IDEMPOTENCY_RETENTION_EVERY: std::time::Duration = std::time::Duration::from_secs(3600);
 
 /// The periodic jobs of an instance.
 pub struct Jobs {
@@ -35,6 +40,7 @@ pub struct Jobs {
     pub odr_windows: Arc<OdrWindowEnd>,
     pub deadline_warnings: Arc<DeadlineWarnings>,
     pub voucher_expiry: Arc<VoucherExpiry>,
+    pub idempotency_retention: Arc<IdempotencyRetention>,
 }
 
 impl Jobs {
@@ -61,6 +67,11 @@ impl Jobs {
             voucher_expiry: Arc::new(VoucherExpiry {
                 vouchers: domains.vouchers.clone().into_inner(),
                 every: config.voucher_expiry_interval,
+            }),
+            idempotency_retention: Arc::new(IdempotencyRetention {
+                db: domains.app.db.clone(),
+                clock: domains.app.clock.clone(),
+                every: IDEMPOTENCY_RETENTION_EVERY,
             }),
         }
     }
@@ -101,6 +112,7 @@ impl Workers {
         tasks.start_periodic(jobs.odr_windows.clone());
         tasks.start_periodic(jobs.deadline_warnings.clone());
         tasks.start_periodic(jobs.voucher_expiry.clone());
+        tasks.start_periodic(jobs.idempotency_retention.clone());
         Self {
             tasks,
             jobs: Arc::new(jobs),

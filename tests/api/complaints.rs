@@ -78,10 +78,12 @@ async fn a_complaint_goes_from_filing_to_rating_and_reaches_wechat_once_per_step
     let accepted = app.post(&path("accept"), Some(&handler), json!({})).await;
     assert_eq!(accepted.status, StatusCode::OK, "{}", accepted.text);
     assert_eq!(accepted.body["status"], "accepted");
-    // 45 working days from 2026-11-27.
+    // Accepted on or after 2026-04-15: Order 121, 60 days from 2026-11-27,
+    // a Tuesday in a year whose calendar is not loaded yet.
+    assert_eq!(accepted.body["deadlines"]["mediate_rule"], "order121");
     assert_eq!(
         accepted.body["deadlines"]["mediate_by"]["date"],
-        "2027-01-29"
+        "2027-01-26"
     );
     assert_eq!(
         accepted.body["deadlines"]["mediate_by"]["provisional"],
@@ -764,7 +766,7 @@ async fn pausing_stops_the_mediation_clock() {
         )
         .await;
     assert_eq!(paused.body["deadlines"]["paused"], true);
-    // Friday 11-27 to Friday 12-04: five working days stood still.
+    // Friday 11-27 to Friday 12-04: the 60 days stood still for seven.
     app.clock
         .set(Utc.with_ymd_and_hms(2026, 12, 4, 2, 0, 0).unwrap());
     let handler = app.login("demo-handler").await;
@@ -776,10 +778,10 @@ async fn pausing_stops_the_mediation_clock() {
         )
         .await;
     assert_eq!(resumed.status, StatusCode::OK, "{}", resumed.text);
-    assert_eq!(before, "2027-01-29");
+    assert_eq!(before, "2027-01-26");
     assert_eq!(
         resumed.body["deadlines"]["mediate_by"]["date"],
-        "2027-02-05"
+        "2027-02-02"
     );
     assert_eq!(resumed.body["deadlines"]["paused"], false);
 }
@@ -1006,10 +1008,46 @@ async fn upload(
     crate::helpers::into_response(res).await
 }
 
+fn segment(marker: u8, body: &[u8]) -> Vec<u8> {
+    let mut s = vec![0xFF, marker];
+    s.extend_from_slice(&((body.len() + 2) as u16).to_be_bytes());
+    s.extend_from_slice(body);
+    s
+}
+
+/// The parts of a JPEG a phone writes before the picture, without the EXIF.
+fn jpeg_head() -> Vec<u8> {
+    let mut j = vec![0xFF, 0xD8];
+    j.extend(segment(0xE0, b"JFIF\0\x01\x01\0\0\x01\0\x01\0\0"));
+    j
+}
+
+/// The picture itself: tables, frame, scan and end, with `n` as its pixels.
+fn jpeg_body(n: u8) -> Vec<u8> {
+    let mut j = segment(0xDB, &[0u8; 65]);
+    j.extend(segment(0xC0, &[8, 0, 1, 0, 1, 1, 1, 0x11, 0]));
+    j.extend(segment(0xDA, &[1, 1, 0, 0, 63, 0]));
+    j.extend(std::iter::repeat_n(n, 1000));
+    j.extend_from_slice(&[0xFF, 0xD9]);
+    j
+}
+
+/// A photo as a phone takes it: with the place and the phone in its EXIF.
 fn jpeg(n: u8) -> Vec<u8> {
-    let mut bytes = vec![0xFF, 0xD8, 0xFF, 0xE0];
-    bytes.extend(std::iter::repeat_n(n, 1000));
-    bytes
+    let mut j = jpeg_head();
+    j.extend(segment(
+        0xE1,
+        b"Exif\0\0GPS 29.5569N 106.5775E HUAWEI Mate 60",
+    ));
+    j.extend(jpeg_body(n));
+    j
+}
+
+/// The same photo as Yuhui keeps it.
+fn jpeg_without_metadata(n: u8) -> Vec<u8> {
+    let mut j = jpeg_head();
+    j.extend(jpeg_body(n));
+    j
 }
 
 #[actix_web::test]
@@ -1023,6 +1061,18 @@ async fn evidence_photos_are_checked_by_content_and_shown_only_to_the_case() {
     let saved = upload(&app, &resident, id, jpeg(1), "image/jpeg").await;
     assert_eq!(saved.status, StatusCode::CREATED, "{}", saved.text);
     assert_eq!(saved.body["content_type"], "image/jpeg");
+    // Stored and hashed without its metadata.
+    let clean = jpeg_without_metadata(1);
+    let expected_hash: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(&clean)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
+    };
+    assert_eq!(saved.body["sha256"], expected_hash.as_str());
+    assert_eq!(saved.body["size_bytes"], clean.len());
+    assert_eq!(saved.body["shared_with_merchant"], false);
     let url = saved.body["url"].as_str().unwrap().to_owned();
 
     let fetched = app
@@ -1034,7 +1084,9 @@ async fn evidence_photos_are_checked_by_content_and_shown_only_to_the_case() {
         .unwrap();
     assert_eq!(fetched.status(), StatusCode::OK);
     assert_eq!(fetched.headers()["content-type"], "image/jpeg");
-    assert_eq!(fetched.bytes().await.unwrap().to_vec(), jpeg(1));
+    let served = fetched.bytes().await.unwrap().to_vec();
+    assert_eq!(served, clean);
+    assert!(!String::from_utf8_lossy(&served).contains("GPS"));
     let stranger = app.login("demo-merchant-b").await;
     let denied = app
         .client
@@ -1047,6 +1099,11 @@ async fn evidence_photos_are_checked_by_content_and_shown_only_to_the_case() {
     upload(&app, &stranger, id, jpeg(2), "image/jpeg")
         .await
         .assert_error(403, "forbidden");
+
+    // A JPEG cut short cannot be cleaned, so it is refused.
+    upload(&app, &resident, id, jpeg(2)[..30].to_vec(), "image/jpeg")
+        .await
+        .assert_error(422, "validation_failed");
 
     // A GIF (or anything else) calling itself a JPEG is refused.
     upload(&app, &resident, id, b"GIF89a....".to_vec(), "image/jpeg")

@@ -78,7 +78,7 @@ async fn unknown_routes_and_methods_are_json_404s() {
     let res = app.get("/api/v1/no-such-thing", None).await;
     res.assert_error(404, "not_found");
     assert_eq!(res.body["details"]["path"], "/api/v1/no-such-thing");
-    app.request(Method::DELETE, "/api/v1/me", None, None)
+    app.request(Method::DELETE, "/api/v1/categories", None, None)
         .await
         .assert_error(404, "not_found");
     app.get("/", None).await.assert_error(404, "not_found");
