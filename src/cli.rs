@@ -86,18 +86,13 @@ fn synthetic_count(args: &[String]) -> Result<Synthetic, Box<dyn std::error::Err
 /// Stores each year of the file and recomputes the provisional deadlines
 /// they settle. Running instances pick the tables up within 30 s.
 async fn load_calendar(config: &Config, path: &str) -> Result<(), Box<dyn std::error::Error>> {
-    #[derive(serde::Deserialize)]
-    struct File {
-        years: Vec<crate::calendar::YearTable>,
-    }
     let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {path}: {e}"))?;
-    let file: File = serde_json::from_str(&text).map_err(|e| format!("{path}: {e}"))?;
     let db = db::connect(config).await?;
     db::migrate(&db).await?;
-    for table in &file.years {
-        crate::calendar::service::check(table)
-            .map_err(|reason| format!("year {}: {reason}", table.year))?;
-        crate::calendar::service::store(&db, table, Clock::System.now()).await?;
+    let loaded = load_calendar_file(&db, &text, Clock::System.now())
+        .await
+        .map_err(|e| format!("{path}: {e}"))?;
+    for table in &loaded.years {
         println!(
             "calendar {} loaded: {} days off, {} make-up days",
             table.year,
@@ -105,12 +100,46 @@ async fn load_calendar(config: &Config, path: &str) -> Result<(), Box<dyn std::e
             table.makeup_days.len()
         );
     }
-    let calendar = crate::calendar::service::load(&db).await?;
-    let recomputed =
-        crate::complaints::deadlines::recompute_provisional(&db, &calendar, Clock::System.now())
-            .await?;
-    println!("{recomputed} cases with provisional deadlines recomputed");
+    println!(
+        "{} cases with provisional deadlines recomputed",
+        loaded.recomputed
+    );
     Ok(())
+}
+
+/// What `yuhui calendar load` did.
+pub struct CalendarLoad {
+    pub years: Vec<crate::calendar::YearTable>,
+    pub recomputed: u64,
+}
+
+/// Checks and stores every year of a calendar file
+/// (`{"years": [{year, days_off, makeup_days}]}`), then recomputes the
+/// provisional deadlines they settle.
+pub async fn load_calendar_file(
+    db: &sea_orm::DatabaseConnection,
+    text: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<CalendarLoad, Box<dyn std::error::Error>> {
+    #[derive(serde::Deserialize)]
+    struct File {
+        years: Vec<crate::calendar::YearTable>,
+    }
+    let file: File = serde_json::from_str(text)?;
+    for table in &file.years {
+        crate::calendar::service::check(table)
+            .map_err(|reason| format!("year {}: {reason}", table.year))?;
+    }
+    for table in &file.years {
+        crate::calendar::service::store(db, table, now).await?;
+    }
+    let calendar = crate::calendar::service::load(db).await?;
+    let recomputed =
+        crate::complaints::deadlines::recompute_provisional(db, &calendar, now).await?;
+    Ok(CalendarLoad {
+        years: file.years,
+        recomputed,
+    })
 }
 
 async fn serve(config: Config) -> Result<(), Box<dyn std::error::Error>> {

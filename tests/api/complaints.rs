@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, TestOptions, WechatMode, spawn_app, spawn_app_with, wait_until};
 
 /// Not an ODR merchant, 渝中区 (500103).
-const NOODLES: &str = "01936d4a-0000-7000-8000-000000000001";
+pub(crate) const NOODLES: &str = "01936d4a-0000-7000-8000-000000000001";
 /// An ODR merchant, 渝中区.
-const HOTPOT: &str = "01936d4a-0000-7000-8000-000000000002";
+pub(crate) const HOTPOT: &str = "01936d4a-0000-7000-8000-000000000002";
 
-fn filing(merchant_id: &str, title: &str) -> Value {
+pub(crate) fn filing(merchant_id: &str, title: &str) -> Value {
     json!({
         "merchant_id": merchant_id,
         "category_code": "service",
@@ -31,14 +31,14 @@ fn filing(merchant_id: &str, title: &str) -> Value {
     })
 }
 
-async fn file(app: &TestApp, token: &str, body: Value) -> Value {
+pub(crate) async fn file(app: &TestApp, token: &str, body: Value) -> Value {
     let res = app.post("/api/v1/complaints", Some(token), body).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     res.body
 }
 
 /// The outbox sends only when a test runs a round.
-fn app_with_manual_outbox() -> TestOptions {
+pub(crate) fn app_with_manual_outbox() -> TestOptions {
     TestOptions::default().var("YUHUI_OUTBOX_POLL_MS", "3600000")
 }
 
@@ -989,7 +989,7 @@ async fn disclosure_ranks_only_merchants_with_enough_cases() {
     );
 }
 
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     token: &str,
     id: &str,
@@ -1033,7 +1033,7 @@ fn jpeg_body(n: u8) -> Vec<u8> {
 }
 
 /// A photo as a phone takes it: with the place and the phone in its EXIF.
-fn jpeg(n: u8) -> Vec<u8> {
+pub(crate) fn jpeg(n: u8) -> Vec<u8> {
     let mut j = jpeg_head();
     j.extend(segment(
         0xE1,

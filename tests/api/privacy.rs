@@ -1,0 +1,1 @@
+//! Personal data: masking, photo sharing, the audit trail and data rights.
