@@ -125,7 +125,8 @@ async fn a_paused_case_is_firmed_up_by_a_calendar_loaded_while_it_stands_still()
     )
     .await;
     let admin = app.login("demo-admin").await;
-    let table = json!({ "year": 2027, "days_off": ["2027-01-01"], "makeup_days": [], "source": "test" });
+    let table =
+        json!({ "year": 2027, "days_off": ["2027-01-01"], "makeup_days": [], "source": "test" });
     app.put("/api/v1/admin/calendar/2027", Some(&admin), table)
         .await;
     let view = app
@@ -189,7 +190,8 @@ async fn either_party_can_end_the_merchants_window_at_once() {
     )
     .await
     .assert_error(403, "forbidden");
-    app.clock.set(Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap());
+    app.clock
+        .set(Utc.with_ymd_and_hms(2026, 11, 30, 2, 0, 0).unwrap());
     let resident = app.login("demo-resident").await;
     let escalated = app
         .post(
@@ -256,7 +258,10 @@ async fn either_party_can_end_the_merchants_window_at_once() {
         .await;
     assert_eq!(declined.status, StatusCode::OK, "{}", declined.text);
     assert_eq!(declined.body["status"], "submitted");
-    assert_eq!(declined.body["deadlines"]["decide_by"]["date"], "2026-12-09");
+    assert_eq!(
+        declined.body["deadlines"]["decide_by"]["date"],
+        "2026-12-09"
+    );
 }
 
 #[actix_web::test]
@@ -312,7 +317,10 @@ async fn a_termination_needs_its_ground_and_both_parties_are_told() {
         .find(|c| c["id"] == id)
         .expect("the terminated case stays in the queue until the parties are told")
         .clone();
-    assert_eq!(row["deadlines"]["termination_notice_by"]["date"], "2026-12-08");
+    assert_eq!(
+        row["deadlines"]["termination_notice_by"]["date"],
+        "2026-12-08"
+    );
 
     // One message to the complainant and one to the merchant's staff.
     app.jobs.outbox.run_once().await.expect("a round");
@@ -325,7 +333,11 @@ async fn a_termination_needs_its_ground_and_both_parties_are_told() {
         .collect();
     assert!(told.contains(&"demo-resident".to_owned()), "{told:?}");
     assert!(told.contains(&"demo-merchant".to_owned()), "{told:?}");
-    app.jobs.deadline_warnings.run_once().await.expect("a round");
+    app.jobs
+        .deadline_warnings
+        .run_once()
+        .await
+        .expect("a round");
     let view = app
         .get(&format!("/api/v1/complaints/{id}"), Some(&handler))
         .await;
@@ -356,7 +368,11 @@ async fn a_settlement_after_acceptance_is_settled_not_mediated() {
     )
     .await;
     let settled = app
-        .post(&path("settlement"), Some(&resident), json!({ "accept": true }))
+        .post(
+            &path("settlement"),
+            Some(&resident),
+            json!({ "accept": true }),
+        )
         .await;
     assert_eq!(settled.status, StatusCode::OK, "{}", settled.text);
     assert_eq!(settled.body["outcome"], "settled");

@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::helpers::{Response, TestApp, TestOptions, into_response, spawn_app, spawn_app_with};
 
 /// 老四川（解放碑店）: demo-merchant's restaurant in 渝中区 (500103).
-const RESTAURANT_500103: &str = "e2cbd95d-5682-5c7b-8eae-8e4bbc326514";
+pub(crate) const RESTAURANT_500103: &str = "e2cbd95d-5682-5c7b-8eae-8e4bbc326514";
 /// 霸王茶姬（解放碑店）: demo-merchant's tea shop in 渝中区.
 const TEA_500103: &str = "605d1fd8-5115-514f-b4ad-3cf553940c87";
 /// 渝菜馆（观音桥店）: demo-merchant's restaurant in 两江新区 (5001L1).
@@ -22,7 +22,7 @@ fn rfc3339(t: DateTime<Utc>) -> String {
 }
 
 /// 满100减25 in restaurants of 渝中区: round 1 opens in an hour, round 2 in three days.
-fn campaign_body(app: &TestApp, first: i64, second: i64, per_user_limit: i32) -> Value {
+pub(crate) fn campaign_body(app: &TestApp, first: i64, second: i64, per_user_limit: i32) -> Value {
     let now = app.clock.now();
     json!({
         "name": "测试餐饮券 满100减25",
@@ -42,7 +42,7 @@ fn campaign_body(app: &TestApp, first: i64, second: i64, per_user_limit: i32) ->
     })
 }
 
-async fn create_campaign(app: &TestApp, body: Value) -> String {
+pub(crate) async fn create_campaign(app: &TestApp, body: Value) -> String {
     let admin = app.login("demo-admin").await;
     let res = app
         .post("/api/v1/admin/voucher-campaigns", Some(&admin), body)
@@ -51,7 +51,12 @@ async fn create_campaign(app: &TestApp, body: Value) -> String {
     res.body["id"].as_str().unwrap().to_owned()
 }
 
-async fn claim(app: &TestApp, token: &str, campaign: &str, key: Option<&str>) -> Response {
+pub(crate) async fn claim(
+    app: &TestApp,
+    token: &str,
+    campaign: &str,
+    key: Option<&str>,
+) -> Response {
     let mut req = app
         .client
         .post(app.url(&format!("/api/v1/voucher-campaigns/{campaign}/claims")))
@@ -62,7 +67,7 @@ async fn claim(app: &TestApp, token: &str, campaign: &str, key: Option<&str>) ->
     into_response(req.send().await.expect("claim sent")).await
 }
 
-async fn claim_ok(app: &TestApp, token: &str, campaign: &str) -> Value {
+pub(crate) async fn claim_ok(app: &TestApp, token: &str, campaign: &str) -> Value {
     let res = claim(app, token, campaign, None).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
     res.body["voucher"].clone()
@@ -77,7 +82,7 @@ async fn redeem(app: &TestApp, token: &str, code: &str, shop: &str, amount: i64)
     .await
 }
 
-async fn stats(app: &TestApp, campaign: &str) -> Value {
+pub(crate) async fn stats(app: &TestApp, campaign: &str) -> Value {
     let admin = app.login("demo-admin").await;
     let res = app
         .get(
