@@ -5,7 +5,7 @@ use validator::Validate;
 use super::dto::*;
 use super::review::{self, Decision};
 use super::{TradeIn, applications, offers, pickups, quotes};
-use crate::auth::{AdminUser, AuthUser, MerchantUser};
+use crate::auth::{AdminUser, AuthUser, MerchantUser, Role};
 use crate::error::{AppResult, ErrorBody};
 use crate::idempotency;
 use crate::pagination::{PageQuery, Paginated};
@@ -430,15 +430,16 @@ pub async fn round(
 )]
 #[post("/recycling/pickups/{id}/collect")]
 pub async fn collect(
+    req: HttpRequest,
     svc: web::Data<TradeIn>,
     user: AuthUser,
     id: web::Path<Uuid>,
     body: Option<web::Json<HandlePickup>>,
 ) -> AppResult<web::Json<PickupView>> {
     let note = note_of(body)?;
-    Ok(web::Json(
-        pickups::collect(&svc, &user, id.into_inner(), note).await?,
-    ))
+    let view = pickups::collect(&svc, &user, id.into_inner(), note).await?;
+    staff_capacity(&req, &user);
+    Ok(web::Json(view))
 }
 
 /// Nobody was there once the slot began; a linked application loses the recycling extra.
@@ -451,15 +452,26 @@ pub async fn collect(
 )]
 #[post("/recycling/pickups/{id}/miss")]
 pub async fn miss(
+    req: HttpRequest,
     svc: web::Data<TradeIn>,
     user: AuthUser,
     id: web::Path<Uuid>,
     body: Option<web::Json<HandlePickup>>,
 ) -> AppResult<web::Json<PickupView>> {
     let note = note_of(body)?;
-    Ok(web::Json(
-        pickups::miss(&svc, &user, id.into_inner(), note).await?,
-    ))
+    let view = pickups::miss(&svc, &user, id.into_inner(), note).await?;
+    staff_capacity(&req, &user);
+    Ok(web::Json(view))
+}
+
+/// Only a recycler's staff or an admin get this far: a staff action.
+fn staff_capacity(req: &HttpRequest, user: &AuthUser) {
+    let role = if user.has_role(Role::Merchant) {
+        "merchant"
+    } else {
+        "admin"
+    };
+    crate::audit::middleware::acting_as(req, user.0.clone(), role);
 }
 
 fn note_of(body: Option<web::Json<HandlePickup>>) -> AppResult<Option<String>> {
