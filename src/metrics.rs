@@ -59,13 +59,7 @@ impl Metrics {
         if hit { hits } else { misses }.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// A staff action succeeded but its audit event could not be written.
-    pub fn audit_write_failed(&self) {
-        self.audit_write_failures.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub fn render(&self, pool: Option<PoolGauges>) -> String {
-        let mut out = String::with_capacity(4096);
+    fn render_audit(&self, out: &mut String) {
         out.push_str(
             "# HELP yuhui_audit_write_failures_total Staff actions whose audit event was lost.\n",
         );
@@ -75,6 +69,16 @@ impl Metrics {
             "yuhui_audit_write_failures_total {}",
             self.audit_write_failures.load(Ordering::Relaxed)
         );
+    }
+
+    /// A staff action succeeded but its audit event could not be written.
+    pub fn audit_write_failed(&self) {
+        self.audit_write_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn render(&self, pool: Option<PoolGauges>) -> String {
+        let mut out = String::with_capacity(4096);
+        self.render_audit(&mut out);
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         let mut keys: Vec<_> = routes.keys().collect();
         keys.sort();

@@ -6,7 +6,7 @@ use entity::{
     audit_event, complaint, complaint_attachment, complaint_event, merchant, recycling_pickup,
     trade_in_application, user, voucher, voucher_redemption,
 };
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -24,34 +24,7 @@ pub async fn export(core: &Core, caller: &Principal) -> AppResult<ExportDocument
         .one(db)
         .await?
         .ok_or_else(|| AppError::not_found("用户不存在"))?;
-    let cases = complaint::Entity::find()
-        .filter(complaint::Column::ComplainantId.eq(me))
-        .order_by_asc(complaint::Column::Id)
-        .into_json()
-        .all(db)
-        .await?;
-    let mut complaints = Vec::with_capacity(cases.len());
-    for mut case in cases {
-        let id = case_id(&case)?;
-        case["events"] = Value::Array(
-            complaint_event::Entity::find()
-                .filter(complaint_event::Column::ComplaintId.eq(id))
-                .filter(complaint_event::Column::Internal.eq(false))
-                .order_by_asc(complaint_event::Column::Id)
-                .into_json()
-                .all(db)
-                .await?,
-        );
-        case["attachments"] = Value::Array(
-            complaint_attachment::Entity::find()
-                .filter(complaint_attachment::Column::ComplaintId.eq(id))
-                .order_by_asc(complaint_attachment::Column::Id)
-                .into_json()
-                .all(db)
-                .await?,
-        );
-        complaints.push(case);
-    }
+    let (complaints, case_ids) = case_files(db, me).await?;
     let voucher_ids: Vec<Uuid> = voucher::Entity::find()
         .select_only()
         .column(voucher::Column::Id)
@@ -59,7 +32,6 @@ pub async fn export(core: &Core, caller: &Principal) -> AppResult<ExportDocument
         .into_tuple()
         .all(db)
         .await?;
-    let case_ids: Vec<Uuid> = complaints.iter().map(case_id).collect::<AppResult<_>>()?;
     let document = ExportDocument {
         exported_at: core.clock.now(),
         user,
@@ -97,21 +69,7 @@ pub async fn export(core: &Core, caller: &Principal) -> AppResult<ExportDocument
             .into_json()
             .all(db)
             .await?,
-        reads_of_your_data: audit_event::Entity::find()
-            .select_only()
-            .columns([
-                audit_event::Column::At,
-                audit_event::Column::ActorRole,
-                audit_event::Column::Action,
-                audit_event::Column::ObjectType,
-                audit_event::Column::ObjectId,
-            ])
-            .filter(audit_event::Column::Action.eq(audit::VIEW_PERSONAL_DATA))
-            .filter(audit_event::Column::ObjectId.is_in(case_ids))
-            .order_by_asc(audit_event::Column::Id)
-            .into_json()
-            .all(db)
-            .await?,
+        reads_of_your_data: reads_of(db, case_ids).await?,
     };
     // The export is itself a read of unmasked personal data.
     audit::record(
@@ -127,6 +85,60 @@ pub async fn export(core: &Core, caller: &Principal) -> AppResult<ExportDocument
     )
     .await?;
     Ok(document)
+}
+
+/// The caller's complaints, each with the timeline they see and its photos.
+async fn case_files(db: &impl ConnectionTrait, me: Uuid) -> AppResult<(Vec<Value>, Vec<Uuid>)> {
+    let cases = complaint::Entity::find()
+        .filter(complaint::Column::ComplainantId.eq(me))
+        .order_by_asc(complaint::Column::Id)
+        .into_json()
+        .all(db)
+        .await?;
+    let mut files = Vec::with_capacity(cases.len());
+    let mut ids = Vec::with_capacity(cases.len());
+    for mut case in cases {
+        let id = case_id(&case)?;
+        case["events"] = Value::Array(
+            complaint_event::Entity::find()
+                .filter(complaint_event::Column::ComplaintId.eq(id))
+                .filter(complaint_event::Column::Internal.eq(false))
+                .order_by_asc(complaint_event::Column::Id)
+                .into_json()
+                .all(db)
+                .await?,
+        );
+        case["attachments"] = Value::Array(
+            complaint_attachment::Entity::find()
+                .filter(complaint_attachment::Column::ComplaintId.eq(id))
+                .order_by_asc(complaint_attachment::Column::Id)
+                .into_json()
+                .all(db)
+                .await?,
+        );
+        files.push(case);
+        ids.push(id);
+    }
+    Ok((files, ids))
+}
+
+/// Who, by role, read the caller's cases unmasked, and when.
+async fn reads_of(db: &impl ConnectionTrait, case_ids: Vec<Uuid>) -> AppResult<Vec<Value>> {
+    Ok(audit_event::Entity::find()
+        .select_only()
+        .columns([
+            audit_event::Column::At,
+            audit_event::Column::ActorRole,
+            audit_event::Column::Action,
+            audit_event::Column::ObjectType,
+            audit_event::Column::ObjectId,
+        ])
+        .filter(audit_event::Column::Action.eq(audit::VIEW_PERSONAL_DATA))
+        .filter(audit_event::Column::ObjectId.is_in(case_ids))
+        .order_by_asc(audit_event::Column::Id)
+        .into_json()
+        .all(db)
+        .await?)
 }
 
 fn case_id(case: &Value) -> AppResult<Uuid> {

@@ -123,16 +123,19 @@ impl Calendar {
     }
 }
 
+/// The official tables shipped in `seeds/holidays.json`, for unit tests.
+#[cfg(test)]
+pub fn official() -> Calendar {
+    let file: serde_json::Value =
+        serde_json::from_str(include_str!("../../seeds/holidays.json")).expect("holidays.json");
+    let tables: Vec<YearTable> =
+        serde_json::from_value(file["years"].clone()).expect("holidays.json years");
+    Calendar::new(tables)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn official() -> Calendar {
-        let file: serde_json::Value =
-            serde_json::from_str(include_str!("../../seeds/holidays.json")).unwrap();
-        let tables: Vec<YearTable> = serde_json::from_value(file["years"].clone()).unwrap();
-        Calendar::new(tables)
-    }
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -5,7 +5,7 @@ use actix_web::{HttpRequest, post, web};
 use uuid::Uuid;
 
 use super::dto::*;
-use super::{Complaints, transitions};
+use super::{Complaints, closing, transitions};
 use crate::auth::{AuthUser, HandlerUser, Role};
 use crate::error::{AppResult, ErrorBody};
 
@@ -165,7 +165,7 @@ pub async fn close(
     body: web::Json<CloseRequest>,
 ) -> View {
     Ok(web::Json(
-        transitions::close(&svc, &user, id.into_inner(), body.into_inner()).await?,
+        closing::close(&svc, &user, id.into_inner(), body.into_inner()).await?,
     ))
 }
 
@@ -279,7 +279,6 @@ pub async fn termination_notice(
     body: web::Json<TerminationNoticeRequest>,
 ) -> View {
     Ok(web::Json(
-        transitions::record_termination_notice(&svc, &user, id.into_inner(), body.into_inner())
-            .await?,
+        closing::record_termination_notice(&svc, &user, id.into_inner(), body.into_inner()).await?,
     ))
 }

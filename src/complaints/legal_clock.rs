@@ -135,14 +135,7 @@ fn mediation_end(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::calendar::YearTable;
-
-    fn official() -> Calendar {
-        let file: serde_json::Value =
-            serde_json::from_str(include_str!("../../seeds/holidays.json")).unwrap();
-        let tables: Vec<YearTable> = serde_json::from_value(file["years"].clone()).unwrap();
-        Calendar::new(tables)
-    }
+    use crate::calendar::official;
 
     fn d(s: &str) -> NaiveDate {
         NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()

@@ -6,6 +6,7 @@ pub mod access;
 pub mod attachments;
 mod bureau_handlers;
 pub mod case_view;
+pub mod closing;
 pub mod deadlines;
 pub mod disclosure;
 pub mod dto;
