@@ -72,8 +72,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // A pause running now becomes its first row; pauses that already
-        // ended were folded into mediate_by and stay there.
+        backfill_ended_pauses(manager).await?;
+        // A pause running now becomes a row too.
         let open = db
             .query_all_raw(sea_orm::Statement::from_string(
                 manager.get_database_backend(),
@@ -212,6 +212,56 @@ impl MigrationTrait for Migration {
             .drop_table(Table::drop().table(ComplaintPauses::Table).to_owned())
             .await
     }
+}
+
+/// Pauses that already ended are on each case's timeline as `paused` and
+/// `resumed` events; each pair becomes a row, dated in Asia/Shanghai, so a
+/// recomputed deadline keeps them.
+async fn backfill_ended_pauses(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    use sea_orm::prelude::{DateTimeUtc, Uuid};
+    let events = manager
+        .get_connection()
+        .query_all_raw(sea_orm::Statement::from_string(
+            manager.get_database_backend(),
+            "SELECT id, complaint_id, kind, created_at FROM complaint_events \
+             WHERE kind IN ('paused', 'resumed') ORDER BY complaint_id, id",
+        ))
+        .await?;
+    let china = |at: DateTimeUtc| (at + chrono::Duration::hours(8)).date_naive();
+    let mut open: Option<(Uuid, sea_orm::prelude::Date)> = None;
+    for row in events {
+        let id: Uuid = row.try_get("", "id")?;
+        let case: Uuid = row.try_get("", "complaint_id")?;
+        let kind: String = row.try_get("", "kind")?;
+        let at: DateTimeUtc = row.try_get("", "created_at")?;
+        match (kind.as_str(), open) {
+            ("paused", _) => open = Some((case, china(at))),
+            ("resumed", Some((paused_case, from))) if paused_case == case => {
+                let insert = Query::insert()
+                    .into_table(ComplaintPauses::Table)
+                    .columns([
+                        ComplaintPauses::Id,
+                        ComplaintPauses::ComplaintId,
+                        ComplaintPauses::FromOn,
+                        ComplaintPauses::UntilOn,
+                        ComplaintPauses::Reason,
+                    ])
+                    // The resuming event's id: one per ended pause.
+                    .values_panic([
+                        id.into(),
+                        case.into(),
+                        from.into(),
+                        china(at).into(),
+                        "".into(),
+                    ])
+                    .to_owned();
+                manager.exec_stmt(insert).await?;
+                open = None;
+            }
+            _ => open = None,
+        }
+    }
+    Ok(())
 }
 
 #[derive(DeriveIden)]

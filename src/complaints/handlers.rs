@@ -258,14 +258,22 @@ pub async fn share_attachment(
 )]
 #[post("/complaints/{id}/escalate")]
 pub async fn escalate(
+    req: HttpRequest,
     svc: web::Data<Complaints>,
     user: AuthUser,
     id: web::Path<Uuid>,
     body: web::Json<EscalateRequest>,
 ) -> View {
-    Ok(web::Json(
-        party_actions::escalate(&svc, &user, id.into_inner(), body.into_inner()).await?,
-    ))
+    let view = party_actions::escalate(&svc, &user, id.into_inner(), body.into_inner()).await?;
+    // The respondent's staff escalating act for their merchant.
+    if view
+        .respondent
+        .merchant_id
+        .is_some_and(|m| user.is_staff_of(m))
+    {
+        crate::audit::middleware::acting_as(&req, user.0.clone(), "merchant");
+    }
+    Ok(web::Json(view))
 }
 
 /// The complainant withdraws the case.
