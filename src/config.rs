@@ -59,6 +59,8 @@ pub struct Config {
     pub login_rate_per_minute: u32,
     /// Take the client IP from `X-Forwarded-For` (only behind a trusted proxy).
     pub trust_forwarded_for: bool,
+    /// How many of our own proxies append to `X-Forwarded-For`.
+    pub trusted_proxy_hops: u32,
     pub workers: Option<usize>,
     pub db_max_connections: u32,
     /// SQLite `synchronous=FULL` (default) or `NORMAL`: both survive a process
@@ -171,6 +173,7 @@ impl Config {
             },
             login_rate_per_minute: vars.number_in("YUHUI_LOGIN_RATE_LIMIT", 30, 1..=u32::MAX)?,
             trust_forwarded_for: vars.flag("YUHUI_TRUST_FORWARDED_FOR", false)?,
+            trusted_proxy_hops: vars.number_in("YUHUI_TRUSTED_PROXY_HOPS", 1, 1..=10)?,
             workers: match vars.get("YUHUI_WORKERS") {
                 None => None,
                 Some(_) => Some(vars.number_in("YUHUI_WORKERS", 1, 1..=512)?),

@@ -13,7 +13,7 @@ use crate::state::AppState;
 use crate::validation::is_mainland_mobile;
 
 async fn limit_logins(identity: &Identity, req: &HttpRequest) -> AppResult<()> {
-    let ip = client_ip(req, identity.settings.trust_forwarded_for);
+    let ip = client_ip(req, identity.settings.trusted_proxy_hops);
     identity.login_limiter.hit(&ip).await
 }
 

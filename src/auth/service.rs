@@ -27,7 +27,8 @@ const PRINCIPAL_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 pub struct IdentitySettings {
     pub token_ttl: std::time::Duration,
     pub dev_login: bool,
-    pub trust_forwarded_for: bool,
+    /// Our proxies in front, when `X-Forwarded-For` is to be read.
+    pub trusted_proxy_hops: Option<u32>,
 }
 
 impl IdentitySettings {
@@ -35,7 +36,9 @@ impl IdentitySettings {
         Self {
             token_ttl: config.token_ttl,
             dev_login: config.dev_login,
-            trust_forwarded_for: config.trust_forwarded_for,
+            trusted_proxy_hops: config
+                .trust_forwarded_for
+                .then_some(config.trusted_proxy_hops),
         }
     }
 }

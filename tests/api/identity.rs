@@ -202,6 +202,68 @@ async fn logins_are_rate_limited_per_client() {
     assert_eq!(app.get("/health", None).await.status, StatusCode::OK);
 }
 
+async fn login_from(app: &crate::helpers::TestApp, forwarded_for: &str) -> StatusCode {
+    app.client
+        .post(app.url("/api/v1/auth/dev/login"))
+        .header("x-forwarded-for", forwarded_for)
+        .json(&json!({ "openid": "demo-resident" }))
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[actix_web::test]
+async fn a_forged_forwarded_for_does_not_dodge_the_login_limit() {
+    // One proxy in front: it appends the address it saw (203.0.113.9).
+    let app = spawn_app_with(
+        TestOptions::default()
+            .var("YUHUI_LOGIN_RATE_LIMIT", "3")
+            .var("YUHUI_TRUST_FORWARDED_FOR", "true"),
+    )
+    .await;
+    for i in 0..3 {
+        let forged = format!("10.1.{i}.{i}, 203.0.113.9");
+        assert_eq!(login_from(&app, &forged).await, StatusCode::OK);
+    }
+    assert_eq!(
+        login_from(&app, "10.9.9.9, 203.0.113.9").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // Another client behind the same proxy has its own count.
+    assert_eq!(login_from(&app, "198.51.100.7").await, StatusCode::OK);
+
+    // Two proxies: the client is the second entry from the right.
+    let app = spawn_app_with(
+        TestOptions::default()
+            .var("YUHUI_LOGIN_RATE_LIMIT", "2")
+            .var("YUHUI_TRUST_FORWARDED_FOR", "true")
+            .var("YUHUI_TRUSTED_PROXY_HOPS", "2"),
+    )
+    .await;
+    for i in 0..2 {
+        let forged = format!("10.2.{i}.1, 198.51.100.4, 10.0.0.2");
+        assert_eq!(login_from(&app, &forged).await, StatusCode::OK);
+    }
+    assert_eq!(
+        login_from(&app, "10.2.9.1, 198.51.100.4, 10.0.0.2").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Not behind a proxy: the header is not read at all.
+    let app = spawn_app_with(TestOptions::default().var("YUHUI_LOGIN_RATE_LIMIT", "2")).await;
+    for i in 0..2 {
+        assert_eq!(
+            login_from(&app, &format!("10.3.{i}.1")).await,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        login_from(&app, "10.3.9.1").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 #[actix_web::test]
 async fn binding_a_phone_uses_one_cached_access_token() {
     let app = spawn_app().await;
