@@ -91,6 +91,11 @@ pub struct Config {
     pub disclosure_min_cases: u64,
     /// Where evidence photos are stored (by content hash).
     pub upload_dir: std::path::PathBuf,
+    /// Redis for the login and filing limits shared by every instance;
+    /// without it each instance counts on its own.
+    pub redis_url: Option<String>,
+    /// Namespace of this deployment's keys in Redis.
+    pub redis_prefix: String,
 }
 
 /// Development-only signing key, refused in production.
@@ -223,6 +228,8 @@ impl Config {
             )?,
             disclosure_min_cases: vars.number_in("YUHUI_DISCLOSURE_MIN_CASES", 3, 1..=1_000_000)?,
             upload_dir: vars.text("YUHUI_UPLOAD_DIR", "data/uploads").into(),
+            redis_url: vars.get("REDIS_URL"),
+            redis_prefix: vars.text("YUHUI_REDIS_PREFIX", "yuhui"),
         })
     }
 

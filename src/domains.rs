@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use crate::rate_limit::SharedWindows;
+
 use actix_web::web;
 
 use crate::auth::service::Identity;
@@ -32,18 +34,24 @@ impl Domains {
     /// Builds every domain over one `core` (so they share one SQLite write
     /// gate) and the loaded shop index. Returns the queues the batch
     /// writers will drain.
-    pub fn build(app: AppState, core: Core, places: Places) -> (Self, WriterQueues) {
+    pub fn build(
+        app: AppState,
+        core: Core,
+        places: Places,
+        shared_limits: Option<SharedWindows>,
+    ) -> (Self, WriterQueues) {
         let config = app.config.clone();
         let places = Arc::new(places);
         let (filing_writer, filings) = crate::complaints::writer::channel();
         let (claim_writer, claims) = crate::vouchers::claim_writer::channel();
         let domains = Self {
-            identity: web::Data::new(Identity::new(core.clone(), &config)),
+            identity: web::Data::new(Identity::new(core.clone(), &config, shared_limits.clone())),
             complaints: web::Data::new(Complaints::new(
                 core.clone(),
                 CalendarCache::new(core.db.clone()),
                 ComplaintSettings::from_config(&config),
                 filing_writer,
+                shared_limits,
             )),
             vouchers: web::Data::new(Vouchers::new(
                 core.clone(),

@@ -26,6 +26,7 @@ pub struct Metrics {
     routes: Mutex<HashMap<(&'static str, String), RouteStats>>,
     caches: Mutex<BTreeMap<&'static str, (AtomicU64, AtomicU64)>>,
     audit_write_failures: AtomicU64,
+    rate_limit_fallbacks: AtomicU64,
 }
 
 /// Facts read at scrape time from outside this registry.
@@ -59,7 +60,7 @@ impl Metrics {
         if hit { hits } else { misses }.fetch_add(1, Ordering::Relaxed);
     }
 
-    fn render_audit(&self, out: &mut String) {
+    fn render_counters(&self, out: &mut String) {
         out.push_str(
             "# HELP yuhui_audit_write_failures_total Staff actions whose audit event was lost.\n",
         );
@@ -69,6 +70,18 @@ impl Metrics {
             "yuhui_audit_write_failures_total {}",
             self.audit_write_failures.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP yuhui_rate_limit_fallbacks_total Shared limits counted on this instance because Redis did not answer.\n");
+        out.push_str("# TYPE yuhui_rate_limit_fallbacks_total counter\n");
+        let _ = writeln!(
+            out,
+            "yuhui_rate_limit_fallbacks_total {}",
+            self.rate_limit_fallbacks.load(Ordering::Relaxed)
+        );
+    }
+
+    /// A shared rate limit was counted on this instance: Redis did not answer.
+    pub fn rate_limit_fallback(&self) {
+        self.rate_limit_fallbacks.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A staff action succeeded but its audit event could not be written.
@@ -78,7 +91,7 @@ impl Metrics {
 
     pub fn render(&self, pool: Option<PoolGauges>) -> String {
         let mut out = String::with_capacity(4096);
-        self.render_audit(&mut out);
+        self.render_counters(&mut out);
         let routes = self.routes.lock().unwrap_or_else(|p| p.into_inner());
         let mut keys: Vec<_> = routes.keys().collect();
         keys.sort();

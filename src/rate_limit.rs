@@ -1,46 +1,156 @@
 //! Fixed-window request counting per key (client IP for logins, user for
-//! filings). Per instance by design: behind a load balancer with N instances
-//! a client gets at most N times the limit, which is enough to stop abuse
-//! without a shared store.
+//! filings). With a Redis URL the windows are shared by every instance: one
+//! atomic script per hit counts in Redis, so N instances allow the limit
+//! once, not N times. Without Redis, or while it cannot be reached, each
+//! instance counts on its own (a warning and a metric say so; a request
+//! never fails because Redis did).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use crate::error::AppError;
+use crate::metrics::Metrics;
+
+/// How long a hit waits for Redis before counting locally instead.
+const SHARED_TIMEOUT: Duration = Duration::from_millis(250);
+
+/// INCR, and start the window on the first hit: one round trip, atomic.
+const HIT_SCRIPT: &str = r"
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+";
+
+/// Where windows shared between instances are counted.
+#[derive(Clone)]
+pub struct SharedWindows {
+    client: redis::Client,
+    /// Keys are `{prefix}:{limit name}:{key}`.
+    prefix: String,
+    connection: Arc<tokio::sync::Mutex<Option<redis::aio::ConnectionManager>>>,
+    script: Arc<redis::Script>,
+    metrics: Arc<Metrics>,
+}
+
+impl SharedWindows {
+    /// None without a URL; an unusable URL is a configuration error.
+    pub fn from_url(
+        url: Option<&str>,
+        prefix: &str,
+        metrics: Arc<Metrics>,
+    ) -> Result<Option<Self>, redis::RedisError> {
+        let Some(url) = url else {
+            return Ok(None);
+        };
+        Ok(Some(Self {
+            client: redis::Client::open(url)?,
+            prefix: prefix.to_owned(),
+            connection: Arc::new(tokio::sync::Mutex::new(None)),
+            script: Arc::new(redis::Script::new(HIT_SCRIPT)),
+            metrics,
+        }))
+    }
+
+    /// The count of `key` in its window after this hit, or None when Redis
+    /// could not answer in time.
+    async fn hit(&self, name: &str, key: &str, window: Duration) -> Option<u64> {
+        let counted = tokio::time::timeout(SHARED_TIMEOUT, self.count(name, key, window)).await;
+        match counted {
+            Ok(Ok(n)) => Some(n),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, limit = name, "shared rate limit unavailable; counting on this instance");
+                self.metrics.rate_limit_fallback();
+                None
+            }
+            Err(_) => {
+                tracing::warn!(
+                    limit = name,
+                    "shared rate limit timed out; counting on this instance"
+                );
+                self.metrics.rate_limit_fallback();
+                // The next hit connects afresh.
+                *self.connection.lock().await = None;
+                None
+            }
+        }
+    }
+
+    async fn count(&self, name: &str, key: &str, window: Duration) -> redis::RedisResult<u64> {
+        let mut held = self.connection.lock().await;
+        let mut connection = match held.as_ref() {
+            Some(c) => c.clone(),
+            None => {
+                let c = self.client.get_connection_manager().await?;
+                *held = Some(c.clone());
+                c
+            }
+        };
+        drop(held);
+        let millis = u64::try_from(window.as_millis()).unwrap_or(u64::MAX).max(1);
+        self.script
+            .key(format!("{}:{name}:{key}", self.prefix))
+            .arg(millis)
+            .invoke_async(&mut connection)
+            .await
+    }
+}
 
 #[derive(Clone)]
 pub struct RateLimiter {
+    /// Names the limit in shared keys and logs.
+    name: &'static str,
     limit: u32,
     window: Duration,
     /// Each entry lives one window from its first hit, then a new window starts.
     windows: moka::future::Cache<String, Arc<AtomicU32>>,
+    shared: Option<SharedWindows>,
 }
 
 impl RateLimiter {
     pub fn new(limit: u32, window: Duration) -> Self {
         Self {
+            name: "limit",
             limit,
             window,
             windows: moka::future::Cache::builder()
                 .max_capacity(100_000)
                 .time_to_live(window)
                 .build(),
+            shared: None,
         }
+    }
+
+    /// Counts in `shared` (when there is one) under `name`.
+    pub fn shared(mut self, name: &'static str, shared: Option<SharedWindows>) -> Self {
+        self.name = name;
+        self.shared = shared;
+        self
     }
 
     /// Counts one request for `key`; 429 `rate_limited` once past the limit.
     pub async fn hit(&self, key: &str) -> Result<(), AppError> {
-        let counter = self
-            .windows
-            .get_with_by_ref(key, async { Arc::new(AtomicU32::new(0)) })
-            .await;
-        let seen = counter.fetch_add(1, Ordering::Relaxed) + 1;
-        if seen > self.limit {
+        let shared = match &self.shared {
+            Some(windows) => windows.hit(self.name, key, self.window).await,
+            None => None,
+        };
+        let seen = match shared {
+            Some(n) => n,
+            None => u64::from(self.hit_here(key).await),
+        };
+        if seen > u64::from(self.limit) {
             Err(AppError::rate_limited(self.window.as_secs().max(1)))
         } else {
             Ok(())
         }
+    }
+
+    async fn hit_here(&self, key: &str) -> u32 {
+        let counter = self
+            .windows
+            .get_with_by_ref(key, async { Arc::new(AtomicU32::new(0)) })
+            .await;
+        counter.fetch_add(1, Ordering::Relaxed).saturating_add(1)
     }
 }
 

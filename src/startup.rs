@@ -37,6 +37,8 @@ pub enum StartupError {
     },
     #[error("HTTP client: {0}")]
     Http(#[from] reqwest::Error),
+    #[error("REDIS_URL: {0}")]
+    Redis(#[from] redis::RedisError),
     #[error("recomputing deadlines: {0}")]
     Deadlines(#[from] crate::error::AppError),
 }
@@ -84,7 +86,12 @@ impl Application {
         let places = Places::load(core.clone(), &app.config).await?;
         let writers_db = db::connect_writers(&app.config).await?;
         let config = app.config.clone();
-        let (domains, queues) = Domains::build(app, core, places);
+        let shared_limits = crate::rate_limit::SharedWindows::from_url(
+            config.redis_url.as_deref(),
+            &config.redis_prefix,
+            app.metrics.clone(),
+        )?;
+        let (domains, queues) = Domains::build(app, core, places, shared_limits);
 
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),

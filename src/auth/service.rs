@@ -61,7 +61,11 @@ impl std::ops::Deref for Identity {
 }
 
 impl Identity {
-    pub fn new(core: Core, config: &crate::config::Config) -> Self {
+    pub fn new(
+        core: Core,
+        config: &crate::config::Config,
+        shared: Option<crate::rate_limit::SharedWindows>,
+    ) -> Self {
         Self {
             core,
             tokens: TokenKeys::new(config.jwt_secret.expose()),
@@ -72,7 +76,8 @@ impl Identity {
             login_limiter: RateLimiter::new(
                 config.login_rate_per_minute,
                 std::time::Duration::from_secs(60),
-            ),
+            )
+            .shared("login", shared),
             settings: IdentitySettings::from_config(config),
         }
     }

@@ -97,10 +97,12 @@ impl Complaints {
         calendar: CalendarCache,
         settings: ComplaintSettings,
         filing_writer: writer::FilingWriter,
+        shared: Option<crate::rate_limit::SharedWindows>,
     ) -> Self {
         Self {
             numbers: numbers::NumberBlocks::new(settings.number_block),
-            limiter: RateLimiter::new(settings.filings_per_hour, Duration::from_secs(3600)),
+            limiter: RateLimiter::new(settings.filings_per_hour, Duration::from_secs(3600))
+                .shared("filing", shared),
             categories: moka::future::Cache::builder()
                 .max_capacity(1)
                 .time_to_live(Duration::from_secs(60))

@@ -27,6 +27,7 @@ fn complaints(db: &TestDb) -> (Complaints, Running) {
         CalendarCache::new(db.core.db.clone()),
         ComplaintSettings::from_config(&db.config),
         filings,
+        None,
     );
     let mut tasks = TaskSet::new();
     let writer_db = db.core.db.clone();

@@ -193,6 +193,7 @@ impl Drop for TestApp {
 }
 
 /// Settings a test may change before the app starts.
+#[derive(Clone)]
 pub struct TestOptions {
     pub vars: HashMap<String, String>,
     pub start: DateTime<Utc>,

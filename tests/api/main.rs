@@ -8,6 +8,7 @@ mod complaints;
 mod config;
 mod errors;
 mod identity;
+mod instances;
 mod legal_clock;
 mod merchants;
 mod openapi;
