@@ -14,6 +14,9 @@ use crate::metrics::Metrics;
 
 /// How long a hit waits for Redis before counting locally instead.
 const SHARED_TIMEOUT: Duration = Duration::from_millis(250);
+/// After Redis failed, hits count locally this long before it is tried
+/// again, so an outage costs one slow request, not one per request.
+const SHARED_RETRY_AFTER: Duration = Duration::from_secs(5);
 
 /// INCR, and start the window on the first hit: one round trip, atomic.
 const HIT_SCRIPT: &str = r"
@@ -30,6 +33,8 @@ pub struct SharedWindows {
     prefix: String,
     connection: Arc<tokio::sync::Mutex<Option<redis::aio::ConnectionManager>>>,
     script: Arc<redis::Script>,
+    /// Set after a failure: until then, count locally without asking Redis.
+    resting_until: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     metrics: Arc<Metrics>,
 }
 
@@ -48,6 +53,7 @@ impl SharedWindows {
             prefix: prefix.to_owned(),
             connection: Arc::new(tokio::sync::Mutex::new(None)),
             script: Arc::new(redis::Script::new(HIT_SCRIPT)),
+            resting_until: Arc::new(std::sync::Mutex::new(None)),
             metrics,
         }))
     }
@@ -55,25 +61,28 @@ impl SharedWindows {
     /// The count of `key` in its window after this hit, or None when Redis
     /// could not answer in time.
     async fn hit(&self, name: &str, key: &str, window: Duration) -> Option<u64> {
-        let counted = tokio::time::timeout(SHARED_TIMEOUT, self.count(name, key, window)).await;
-        match counted {
-            Ok(Ok(n)) => Some(n),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, limit = name, "shared rate limit unavailable; counting on this instance");
-                self.metrics.rate_limit_fallback();
-                None
-            }
-            Err(_) => {
-                tracing::warn!(
-                    limit = name,
-                    "shared rate limit timed out; counting on this instance"
-                );
-                self.metrics.rate_limit_fallback();
-                // The next hit connects afresh.
-                *self.connection.lock().await = None;
-                None
-            }
+        if self.resting() {
+            self.metrics.rate_limit_fallback();
+            return None;
         }
+        let counted = tokio::time::timeout(SHARED_TIMEOUT, self.count(name, key, window)).await;
+        let failure = match counted {
+            Ok(Ok(n)) => return Some(n),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "timed out".to_owned(),
+        };
+        tracing::warn!(error = %failure, limit = name, "shared rate limit unavailable; counting on this instance");
+        self.metrics.rate_limit_fallback();
+        // The next try connects afresh, after a rest.
+        *self.connection.lock().await = None;
+        *self.resting_until.lock().unwrap_or_else(|p| p.into_inner()) =
+            Some(std::time::Instant::now() + SHARED_RETRY_AFTER);
+        None
+    }
+
+    fn resting(&self) -> bool {
+        let until = self.resting_until.lock().unwrap_or_else(|p| p.into_inner());
+        until.is_some_and(|t| std::time::Instant::now() < t)
     }
 
     async fn count(&self, name: &str, key: &str, window: Duration) -> redis::RedisResult<u64> {

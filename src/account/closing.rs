@@ -8,16 +8,13 @@
 //! token of the account stops working at once: the caller's principal is
 //! gone from the database and from this instance's cache.
 
-use chrono::{DateTime, Utc};
-use entity::status::{ApplicationStatus, MerchantStatus, PickupStatus, VoucherStatus};
+use entity::status::MerchantStatus;
 use entity::{
-    complaint, handler_district, idempotency_key, merchant, merchant_staff, recycling_pickup,
-    trade_in_application, user, user_role, voucher, voucher_campaign, voucher_round,
+    complaint, handler_district, idempotency_key, merchant, merchant_staff, user, user_role,
 };
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait,
 };
 use uuid::Uuid;
 
@@ -25,7 +22,7 @@ use super::dto::{CONFIRMATION, CloseAccountRequest};
 use crate::audit;
 use crate::auth::Principal;
 use crate::auth::service::Identity;
-use crate::complaints::rules::Status;
+use crate::complaints::rules::{Status, StatusRules};
 use crate::error::{AppError, AppResult};
 
 pub const OPEN_CASES: &str = "open_cases";
@@ -48,8 +45,8 @@ pub async fn close_account(
     let txn = identity.db.begin().await?;
     refuse_open_cases(&txn, me).await?;
     refuse_last_staff(&txn, caller).await?;
-    void_vouchers(&txn, me, now).await?;
-    withdraw_trade_in(&txn, me, now).await?;
+    crate::vouchers::expiry::void_for_closed_account(&txn, me, now).await?;
+    crate::tradein::applications::withdraw_for_closed_account(&txn, me, now).await?;
     complaint::Entity::update_many()
         .col_expr(
             complaint::Column::ComplainantAccountClosed,
@@ -106,11 +103,7 @@ pub async fn close_account(
 async fn refuse_open_cases(txn: &impl ConnectionTrait, me: Uuid) -> AppResult<()> {
     let open = complaint::Entity::find()
         .filter(complaint::Column::ComplainantId.eq(me))
-        .filter(complaint::Column::Status.is_in([
-            Status::Submitted,
-            Status::MerchantWindow,
-            Status::Accepted,
-        ]))
+        .filter(complaint::Column::Status.is_in(Status::open()))
         .count(txn)
         .await?;
     if open > 0 {
@@ -144,83 +137,6 @@ async fn refuse_last_staff(txn: &impl ConnectionTrait, caller: &Principal) -> Ap
             )
             .with_details(serde_json::json!({ "merchant_id": merchant_id })));
         }
-    }
-    Ok(())
-}
-
-/// Unused vouchers are voided; like expired ones, their stock goes to the
-/// campaign's next round that has not opened, where the campaign says so.
-async fn void_vouchers(txn: &impl ConnectionTrait, me: Uuid, now: DateTime<Utc>) -> AppResult<()> {
-    let unused = voucher::Entity::find()
-        .filter(voucher::Column::UserId.eq(me))
-        .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
-        .all(txn)
-        .await?;
-    for v in unused {
-        let returns = voucher_campaign::Entity::find_by_id(v.campaign_id)
-            .one(txn)
-            .await?
-            .is_some_and(|c| c.return_expired);
-        let next_round = if returns && v.expires_at > now {
-            voucher_round::Entity::find()
-                .filter(voucher_round::Column::CampaignId.eq(v.campaign_id))
-                .filter(voucher_round::Column::OpensAt.gt(now))
-                .order_by_asc(voucher_round::Column::OpensAt)
-                .one(txn)
-                .await?
-                .map(|r| r.id)
-        } else {
-            None
-        };
-        let voided = voucher::Entity::update_many()
-            .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Void))
-            .col_expr(voucher::Column::ReturnedToRound, Expr::value(next_round))
-            .filter(voucher::Column::Id.eq(v.id))
-            .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
-            .exec(txn)
-            .await?;
-        if let Some(round) = next_round
-            && voided.rows_affected == 1
-        {
-            voucher_round::Entity::update_many()
-                .col_expr(
-                    voucher_round::Column::Returned,
-                    Expr::col(voucher_round::Column::Returned).add(1),
-                )
-                .filter(voucher_round::Column::Id.eq(round))
-                .exec(txn)
-                .await?;
-        }
-    }
-    Ok(())
-}
-
-async fn withdraw_trade_in(
-    txn: &impl ConnectionTrait,
-    me: Uuid,
-    now: DateTime<Utc>,
-) -> AppResult<()> {
-    trade_in_application::Entity::update_many()
-        .col_expr(
-            trade_in_application::Column::Status,
-            Expr::value(ApplicationStatus::Withdrawn),
-        )
-        .col_expr(
-            trade_in_application::Column::Reason,
-            Expr::value(Some("account_closed".to_owned())),
-        )
-        .col_expr(trade_in_application::Column::UpdatedAt, Expr::value(now))
-        .filter(trade_in_application::Column::UserId.eq(me))
-        .filter(trade_in_application::Column::Status.eq(ApplicationStatus::Pending))
-        .exec(txn)
-        .await?;
-    let scheduled = recycling_pickup::Entity::find()
-        .filter(recycling_pickup::Column::UserId.eq(me))
-        .filter(recycling_pickup::Column::Status.eq(PickupStatus::Scheduled))
-        .all(txn)
-        .await?;
-    for pickup in scheduled {
-        crate::tradein::pickups::cancel_in(txn, &pickup, now).await?;
     }
     Ok(())
 }

@@ -75,13 +75,7 @@ pub async fn export(core: &Core, caller: &Principal) -> AppResult<ExportDocument
     audit::record(
         db,
         core.clock.now(),
-        audit::Entry {
-            actor_id: Some(me),
-            actor_role: "resident",
-            action: audit::VIEW_PERSONAL_DATA,
-            object_type: "user",
-            object_id: Some(me),
-        },
+        audit::Entry::read_of(me, "resident", "user", me),
     )
     .await?;
     Ok(document)

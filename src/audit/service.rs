@@ -17,6 +17,19 @@ pub struct Entry<'a> {
     pub object_id: Option<Uuid>,
 }
 
+impl<'a> Entry<'a> {
+    /// `actor` in `role` read the unmasked personal data in this object.
+    pub fn read_of(actor: Uuid, role: &'a str, object_type: &'a str, object_id: Uuid) -> Self {
+        Self {
+            actor_id: Some(actor),
+            actor_role: role,
+            action: super::VIEW_PERSONAL_DATA,
+            object_type,
+            object_id: Some(object_id),
+        }
+    }
+}
+
 /// Appends an event, tagged with the request this task serves.
 pub async fn record(db: &impl ConnectionTrait, at: DateTime<Utc>, e: Entry<'_>) -> AppResult<()> {
     audit_event::Entity::insert(audit_event::ActiveModel {

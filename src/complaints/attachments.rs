@@ -183,13 +183,12 @@ pub async fn fetch(
         audit::record(
             &svc.db,
             svc.clock.now(),
-            audit::Entry {
-                actor_id: Some(caller.user_id),
-                actor_role: relation.role(),
-                action: audit::VIEW_PERSONAL_DATA,
-                object_type: "complaint_attachment",
-                object_id: Some(a.id),
-            },
+            audit::Entry::read_of(
+                caller.user_id,
+                relation.role(),
+                "complaint_attachment",
+                a.id,
+            ),
         )
         .await?;
     }

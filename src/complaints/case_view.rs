@@ -154,13 +154,7 @@ pub async fn get(svc: &Complaints, caller: &Principal, id: Uuid) -> AppResult<Co
         audit::record(
             &svc.db,
             svc.clock.now(),
-            audit::Entry {
-                actor_id: Some(caller.user_id),
-                actor_role: relation.role(),
-                action: audit::VIEW_PERSONAL_DATA,
-                object_type: "complaint",
-                object_id: Some(c.id),
-            },
+            audit::Entry::read_of(caller.user_id, relation.role(), "complaint", c.id),
         )
         .await?;
     }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 
 use super::Complaints;
 use super::legal_clock::{CaseFacts, Pause, Reckoning, mediate_rule_for, reckon};
-use super::rules::{NO_DEADLINE, Status};
+use super::rules::{NO_DEADLINE, Status, StatusRules};
 use super::transitions::{TERMINATION_NOTICE_KIND, record_event};
 use crate::calendar::{self, Calendar, YearTable};
 use crate::error::{AppError, AppResult};
@@ -226,11 +226,7 @@ pub async fn recompute_provisional(
                     .add(complaint::Column::DecideByProvisional.eq(true))
                     .add(complaint::Column::MediateByProvisional.eq(true)),
             )
-            .filter(complaint::Column::Status.is_in([
-                Status::Submitted,
-                Status::MerchantWindow,
-                Status::Accepted,
-            ]))
+            .filter(complaint::Column::Status.is_in(Status::open()))
             .filter(
                 Condition::any()
                     .add(complaint::Column::DeadlinesReckonedAt.is_null())

@@ -11,6 +11,8 @@ pub trait StatusRules: Sized {
     fn parse(s: &str) -> Option<Self>;
     fn all() -> Vec<Self>;
     fn is_final(&self) -> bool;
+    /// The statuses of a case still running.
+    fn open() -> Vec<Self>;
     /// Short Chinese name, as shown to residents (≤ 5 characters).
     fn label(self) -> &'static str;
 }
@@ -26,6 +28,10 @@ impl StatusRules for Status {
 
     fn is_final(&self) -> bool {
         matches!(self, Status::Rejected | Status::Closed | Status::Withdrawn)
+    }
+
+    fn open() -> Vec<Self> {
+        Status::iter().filter(|s| !s.is_final()).collect()
     }
 
     fn label(self) -> &'static str {
@@ -214,6 +220,7 @@ mod tests {
         for s in Status::all() {
             assert_eq!(Status::parse(&s.to_value()), Some(s));
             assert!(s.label().chars().count() <= 5);
+            assert_eq!(Status::open().contains(&s), !s.is_final());
         }
     }
 

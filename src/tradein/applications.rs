@@ -523,6 +523,39 @@ pub async fn mine(
     Ok(Paginated::from_rows(rows, page, |a| a.id, |a| view(&a)))
 }
 
+/// A closed account's pending applications are withdrawn (freeing their
+/// quota, invoice and serial) and its scheduled pickups cancelled.
+pub async fn withdraw_for_closed_account(
+    txn: &impl ConnectionTrait,
+    me: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> AppResult<()> {
+    use sea_orm::sea_query::Expr;
+    trade_in_application::Entity::update_many()
+        .col_expr(
+            trade_in_application::Column::Status,
+            Expr::value(ApplicationStatus::Withdrawn),
+        )
+        .col_expr(
+            trade_in_application::Column::Reason,
+            Expr::value(Some("account_closed".to_owned())),
+        )
+        .col_expr(trade_in_application::Column::UpdatedAt, Expr::value(now))
+        .filter(trade_in_application::Column::UserId.eq(me))
+        .filter(trade_in_application::Column::Status.eq(ApplicationStatus::Pending))
+        .exec(txn)
+        .await?;
+    let scheduled = recycling_pickup::Entity::find()
+        .filter(recycling_pickup::Column::UserId.eq(me))
+        .filter(recycling_pickup::Column::Status.eq(PickupStatus::Scheduled))
+        .all(txn)
+        .await?;
+    for pickup in scheduled {
+        super::pickups::cancel_in(txn, &pickup, now).await?;
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -6,9 +6,13 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use entity::{voucher, voucher_round};
+use chrono::{DateTime, Utc};
+use entity::{voucher, voucher_campaign, voucher_round};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    TransactionTrait,
+};
 use uuid::Uuid;
 
 use super::Vouchers;
@@ -67,20 +71,73 @@ pub async fn expire_due(svc: &Vouchers) -> AppResult<ExpirySweep> {
             if let Some(round) = next_round
                 && changed > 0
             {
-                let count = i64::try_from(changed).unwrap_or(0);
-                voucher_round::Entity::update_many()
-                    .col_expr(
-                        voucher_round::Column::Returned,
-                        Expr::col(voucher_round::Column::Returned).add(count),
-                    )
-                    .filter(voucher_round::Column::Id.eq(round))
-                    .exec(&txn)
-                    .await?;
+                return_to_round(&txn, round, changed).await?;
                 sweep.returned += changed;
             }
         }
         txn.commit().await?;
     }
+}
+
+/// Gives `count` vouchers' stock to `round`.
+async fn return_to_round(
+    txn: &impl ConnectionTrait,
+    round: Uuid,
+    count: u64,
+) -> Result<(), sea_orm::DbErr> {
+    voucher_round::Entity::update_many()
+        .col_expr(
+            voucher_round::Column::Returned,
+            Expr::col(voucher_round::Column::Returned).add(i64::try_from(count).unwrap_or(0)),
+        )
+        .filter(voucher_round::Column::Id.eq(round))
+        .exec(txn)
+        .await?;
+    Ok(())
+}
+
+/// A closed account's unused vouchers are voided; like expired ones, their stock goes to the
+/// campaign's next round that has not opened, where the campaign says so.
+pub async fn void_for_closed_account(
+    txn: &impl ConnectionTrait,
+    me: Uuid,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
+    let unused = voucher::Entity::find()
+        .filter(voucher::Column::UserId.eq(me))
+        .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
+        .all(txn)
+        .await?;
+    for v in unused {
+        let returns = voucher_campaign::Entity::find_by_id(v.campaign_id)
+            .one(txn)
+            .await?
+            .is_some_and(|c| c.return_expired);
+        let next_round = if returns && v.expires_at > now {
+            voucher_round::Entity::find()
+                .filter(voucher_round::Column::CampaignId.eq(v.campaign_id))
+                .filter(voucher_round::Column::OpensAt.gt(now))
+                .order_by_asc(voucher_round::Column::OpensAt)
+                .one(txn)
+                .await?
+                .map(|r| r.id)
+        } else {
+            None
+        };
+        let voided = voucher::Entity::update_many()
+            .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Void))
+            .col_expr(voucher::Column::ReturnedToRound, Expr::value(next_round))
+            .filter(voucher::Column::Id.eq(v.id))
+            .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
+            .exec(txn)
+            .await?;
+        if let Some(round) = next_round
+            && voided.rows_affected == 1
+        {
+            return_to_round(txn, round, 1).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Background job: the expiry sweep of this instance.
