@@ -2,7 +2,9 @@
 //! handlers registered in `routes::routes`.
 
 use utoipa::openapi::OpenApi as OpenApiDoc;
+use utoipa::openapi::path::{Operation, ParameterIn};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
 use utoipa::{Modify, OpenApi};
 use utoipa_actix_web::AppExt;
 
@@ -54,12 +56,94 @@ impl Modify for BearerAuth {
     }
 }
 
-/// The whole document, built by registering the routes on a throwaway app.
+/// The whole document, built by registering the routes on a throwaway app,
+/// then completed with the answers that come from the framework and from what
+/// a route does rather than from its handler (`routes::ROUTE_ANSWERS`).
 pub fn document() -> OpenApiDoc {
-    let (_, doc) = actix_web::App::new()
+    let (_, mut doc) = actix_web::App::new()
         .into_utoipa_app()
         .openapi(ApiDoc::openapi())
         .configure(crate::routes::routes)
         .split_for_parts();
+    for (path, item) in doc.paths.paths.iter_mut() {
+        let operations = [
+            ("get", &mut item.get),
+            ("put", &mut item.put),
+            ("post", &mut item.post),
+            ("delete", &mut item.delete),
+            ("patch", &mut item.patch),
+        ];
+        for (method, operation) in operations {
+            if let Some(operation) = operation {
+                let route_answers = crate::routes::ROUTE_ANSWERS
+                    .iter()
+                    .filter(|a| a.method == method && a.path == path)
+                    .flat_map(|a| a.statuses.iter().copied());
+                for status in framework_answers(operation).chain(route_answers) {
+                    add_error_answer(operation, status);
+                }
+            }
+        }
+    }
     doc
+}
+
+/// Statuses the extractors and middleware give before a handler runs: a path
+/// or query value that does not parse (400), a body that is not JSON, too
+/// large or of the wrong type (400, 413, 415) or that fails validation (422),
+/// and a missing or stale session (401).
+fn framework_answers(operation: &Operation) -> impl Iterator<Item = u16> + use<> {
+    let has_parameters = operation.parameters.iter().flatten().any(|p| match p {
+        RefOr::T(p) => matches!(p.parameter_in, ParameterIn::Path | ParameterIn::Query),
+        RefOr::Ref(_) => true,
+    });
+    let has_body = operation.request_body.is_some();
+    let needs_session = operation.security.as_ref().is_some_and(|s| !s.is_empty());
+    let mut statuses = Vec::new();
+    if has_parameters || has_body {
+        statuses.push(400);
+    }
+    if has_body {
+        statuses.extend([413, 415, 422]);
+    }
+    if needs_session {
+        statuses.push(401);
+    }
+    statuses.into_iter()
+}
+
+fn add_error_answer(operation: &mut Operation, status: u16) {
+    operation
+        .responses
+        .responses
+        .entry(status.to_string())
+        .or_insert_with(|| {
+            ResponseBuilder::new()
+                .description(describe(status))
+                .content(
+                    "application/json",
+                    Content::new(Some(Ref::from_schema_name("ErrorBody"))),
+                )
+                .build()
+                .into()
+        });
+}
+
+fn describe(status: u16) -> &'static str {
+    match status {
+        400 => "Malformed path, query or body (`bad_request`)",
+        401 => "No session, or an expired or revoked one (`unauthorized`)",
+        403 => "The caller may not do this (`forbidden`)",
+        404 => "No such resource (`not_found`)",
+        409 => "Conflicts with the current state (see the code)",
+        413 => "Body larger than the limit (`payload_too_large`)",
+        415 => "Body not `application/json` (`unsupported_media_type`)",
+        422 => "Body fails validation (`validation_failed`, `details.fields`)",
+        429 => "Too many requests; `Retry-After` says when to try again (`rate_limited`)",
+        502 => "WeChat answered with an error (`upstream_error`)",
+        503 => {
+            "WeChat is not configured or not answering (`wechat_not_configured`, `upstream_unavailable`)"
+        }
+        _ => "Error",
+    }
 }

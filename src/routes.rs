@@ -26,3 +26,38 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(audit::routes::routes),
     );
 }
+
+/// Answers a route gives because of what it does, beyond its handler's own
+/// list and the framework's (`openapi::document` adds both): the limits and
+/// the WeChat calls. Paths as in the document.
+pub struct RouteAnswers {
+    pub method: &'static str,
+    pub path: &'static str,
+    pub statuses: &'static [u16],
+}
+
+pub const ROUTE_ANSWERS: &[RouteAnswers] = &[
+    // Login is limited per client address; WeChat login calls WeChat.
+    RouteAnswers {
+        method: "post",
+        path: "/api/v1/auth/wechat/login",
+        statuses: &[429, 502, 503],
+    },
+    RouteAnswers {
+        method: "post",
+        path: "/api/v1/auth/dev/login",
+        statuses: &[429],
+    },
+    // The phone number comes from WeChat.
+    RouteAnswers {
+        method: "post",
+        path: "/api/v1/me/phone",
+        statuses: &[502, 503],
+    },
+    // Filing is limited per user.
+    RouteAnswers {
+        method: "post",
+        path: "/api/v1/complaints",
+        statuses: &[429],
+    },
+];

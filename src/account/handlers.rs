@@ -12,7 +12,6 @@ use crate::error::{AppResult, ErrorBody};
     security(("bearer" = [])),
     responses(
         (status = 200, body = ExportDocument),
-        (status = 401, body = ErrorBody),
     )
 )]
 #[get("/me/export")]
@@ -36,8 +35,6 @@ pub async fn export_me(identity: web::Data<Identity>, user: AuthUser) -> AppResu
     request_body = CloseAccountRequest,
     responses(
         (status = 204, description = "closed"),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 409, description = "`open_cases`: a complaint of the caller is not final; `last_staff`: the caller is the last staff member of an approved merchant", body = ErrorBody),
         (status = 422, description = "`confirm` is not 注销", body = ErrorBody),
     )

@@ -15,8 +15,6 @@ use crate::state::AppState;
     params(AuditQuery),
     responses(
         (status = 200, body = Paginated<AuditEventView>),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     )
 )]

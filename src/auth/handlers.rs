@@ -53,9 +53,7 @@ pub async fn wechat_login(
     request_body = DevLoginRequest,
     responses(
         (status = 200, body = LoginResponse),
-        (status = 400, body = ErrorBody),
         (status = 404, description = "dev login is disabled", body = ErrorBody),
-        (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody),
     )
 )]
@@ -79,7 +77,7 @@ pub async fn dev_login(
 #[utoipa::path(
     tag = "identity",
     security(("bearer" = [])),
-    responses((status = 200, body = MeView), (status = 401, body = ErrorBody))
+    responses((status = 200, body = MeView))
 )]
 #[get("/me")]
 pub async fn me(identity: web::Data<Identity>, user: AuthUser) -> AppResult<web::Json<MeView>> {
@@ -93,8 +91,6 @@ pub async fn me(identity: web::Data<Identity>, user: AuthUser) -> AppResult<web:
     request_body = PhoneBindRequest,
     responses(
         (status = 200, body = MeView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 422, description = "`validation_failed` or `wechat_code_invalid`", body = ErrorBody),
         (status = 502, body = ErrorBody),
         (status = 503, body = ErrorBody),
@@ -137,11 +133,8 @@ pub async fn bind_phone(
     request_body = SetRolesRequest,
     responses(
         (status = 200, body = MeView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[put("/admin/users/{id}/roles")]

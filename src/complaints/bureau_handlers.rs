@@ -29,12 +29,9 @@ pub struct Empty {}
     request_body = OptionalNote,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/accept")]
@@ -57,12 +54,9 @@ pub async fn accept(
     request_body = RejectRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/reject")]
@@ -85,12 +79,9 @@ pub async fn reject(
     request_body = TransferRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/transfer")]
@@ -114,12 +105,9 @@ pub async fn transfer(
     request_body = AssignRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/assign")]
@@ -149,12 +137,9 @@ pub async fn assign(
     request_body = CloseRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/close")]
@@ -177,12 +162,9 @@ pub async fn close(
     request_body = NoteRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/notes")]
@@ -205,12 +187,9 @@ pub async fn notes(
     request_body = PauseRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/pause")]
@@ -233,12 +212,9 @@ pub async fn pause(
     request_body = Empty,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/resume")]
@@ -263,12 +239,9 @@ pub async fn resume(
     request_body = TerminationNoticeRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition`: no notice is due", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/termination-notice")]

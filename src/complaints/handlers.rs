@@ -28,8 +28,6 @@ pub async fn categories(svc: web::Data<Complaints>) -> AppResult<web::Json<Vec<C
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
     responses(
         (status = 201, body = Filed),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 422, description = "`validation_failed`, `idempotency_key_reused`", body = ErrorBody),
         (status = 429, description = "`rate_limited`", body = ErrorBody),
     )
@@ -51,7 +49,7 @@ pub async fn file(
     tag = "complaints",
     security(("bearer" = [])),
     params(MineQuery),
-    responses((status = 200, body = Paginated<ComplaintSummary>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = Paginated<ComplaintSummary>))
 )]
 #[get("/complaints/mine")]
 pub async fn mine(
@@ -69,8 +67,6 @@ pub async fn mine(
     params(QueueQuery),
     responses(
         (status = 200, body = QueuePage),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     )
 )]
@@ -87,7 +83,7 @@ pub async fn queue(
 #[utoipa::path(
     tag = "complaints",
     params(DisclosureQuery),
-    responses((status = 200, body = DisclosurePage), (status = 400, body = ErrorBody))
+    responses((status = 200, body = DisclosurePage))
 )]
 #[get("/disclosure/merchants")]
 pub async fn disclosure_list(
@@ -131,8 +127,6 @@ pub async fn disclosure_list(
     params(("id" = Uuid, Path, description = "complaint id")),
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )
@@ -153,7 +147,6 @@ pub async fn get(svc: web::Data<Complaints>, user: AuthUser, id: web::Path<Uuid>
     request_body(content = Vec<u8>, content_type = "image/jpeg"),
     responses(
         (status = 201, body = attachments::AttachmentView),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`too_many_attachments`", body = ErrorBody),
@@ -190,7 +183,6 @@ pub async fn upload_attachment(
     ),
     responses(
         (status = 200, content_type = "image/jpeg", body = Vec<u8>),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )
@@ -220,8 +212,6 @@ pub async fn attachment(
     request_body = AttachmentSharing,
     responses(
         (status = 200, body = attachments::AttachmentView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )
@@ -248,12 +238,9 @@ pub async fn share_attachment(
     request_body = EscalateRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition`: not in the merchant's window", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/escalate")]
@@ -284,12 +271,9 @@ pub async fn escalate(
     request_body = WithdrawRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/withdraw")]
@@ -312,12 +296,9 @@ pub async fn withdraw(
     request_body = MerchantResponseRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/merchant-response")]
@@ -340,12 +321,9 @@ pub async fn merchant_response(
     request_body = SettlementRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/settlement")]
@@ -368,12 +346,9 @@ pub async fn settlement(
     request_body = RatingRequest,
     responses(
         (status = 200, body = ComplaintView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition` and other state conflicts", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/complaints/{id}/rating")]
@@ -406,10 +381,7 @@ pub struct CalendarLoaded {
     request_body = YearTable,
     responses(
         (status = 200, body = CalendarLoaded),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[put("/admin/calendar/{year}")]

@@ -2,7 +2,7 @@ use actix_web::{get, web};
 
 use super::dto::{DistrictQuery, DistrictView};
 use super::service;
-use crate::error::{AppResult, ErrorBody};
+use crate::error::AppResult;
 use crate::state::AppState;
 
 /// Chongqing's county-level divisions.
@@ -11,7 +11,6 @@ use crate::state::AppState;
     params(DistrictQuery),
     responses(
         (status = 200, body = Vec<DistrictView>),
-        (status = 400, body = ErrorBody),
     )
 )]
 #[get("/districts")]

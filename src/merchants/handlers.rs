@@ -17,8 +17,6 @@ use crate::pagination::{PageQuery, Paginated};
     request_body = MerchantApplication,
     responses(
         (status = 201, body = MerchantView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 409, description = "`uscc_taken`", body = ErrorBody),
         (status = 422, description = "`validation_failed` (e.g. `uscc_checksum`, `unknown_district`)", body = ErrorBody),
     )
@@ -43,7 +41,7 @@ pub async fn apply(
 #[utoipa::path(
     tag = "merchants",
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<MerchantView>), (status = 401, body = ErrorBody))
+    responses((status = 200, body = Vec<MerchantView>))
 )]
 #[get("/merchants/mine")]
 pub async fn mine(
@@ -59,7 +57,6 @@ pub async fn mine(
     params(("id" = Uuid, Path, description = "merchant id")),
     responses(
         (status = 200, body = MerchantProfile),
-        (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )
 )]
@@ -81,8 +78,6 @@ pub async fn profile(
     params(ReviewQuery),
     responses(
         (status = 200, body = Paginated<MerchantView>),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     )
 )]
@@ -114,8 +109,6 @@ pub async fn review_queue(
     params(("id" = Uuid, Path, description = "merchant id")),
     responses(
         (status = 200, body = MerchantView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition`", body = ErrorBody),
@@ -140,12 +133,9 @@ pub async fn approve(
     request_body = RejectRequest,
     responses(
         (status = 200, body = MerchantView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition`", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/admin/merchants/{id}/reject")]

@@ -39,7 +39,7 @@ pub async fn nearby(
 #[utoipa::path(
     tag = "places",
     params(("id" = Uuid, Path, description = "shop id"), CoordQuery),
-    responses((status = 200, body = ShopDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ShopDetail), (status = 404, body = ErrorBody))
 )]
 #[get("/shops/{id}")]
 pub async fn shop(
@@ -59,8 +59,7 @@ pub async fn shop(
     params(CircleQuery),
     responses(
         (status = 200, body = CircleReport),
-        (status = 400, body = ErrorBody),
-        (status = 422, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: coordinates or walk out of range", body = ErrorBody),
     )
 )]
 #[get("/circle/report")]
@@ -80,10 +79,7 @@ pub async fn circle_report(
     request_body = CreateShop,
     responses(
         (status = 201, body = ShopDetail),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "not staff of that merchant", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/merchant/shops")]
@@ -103,8 +99,6 @@ pub async fn create_shop(
     params(MyShopsQuery),
     responses(
         (status = 200, body = Paginated<ShopDetail>),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
     )
 )]
@@ -125,11 +119,8 @@ pub async fn my_shops(
     request_body = UpdateShop,
     responses(
         (status = 200, body = ShopDetail),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[patch("/merchant/shops/{id}")]
@@ -151,8 +142,6 @@ pub async fn update_shop(
     params(("id" = Uuid, Path, description = "shop id")),
     responses(
         (status = 200, body = ShopDetail),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )

@@ -24,7 +24,7 @@ pub async fn themes() -> web::Json<Vec<Code>> {
 #[utoipa::path(
     tag = "tourism",
     params(RouteQuery),
-    responses((status = 200, body = RoutePage), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = RoutePage), (status = 422, description = "`validation_failed`: a filter out of range", body = ErrorBody))
 )]
 #[get("/tourism/routes")]
 pub async fn list_routes(
@@ -39,7 +39,7 @@ pub async fn list_routes(
 #[utoipa::path(
     tag = "tourism",
     params(("id" = Uuid, Path, description = "route id"), CoordQuery),
-    responses((status = 200, body = RouteDetail), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = RouteDetail), (status = 404, body = ErrorBody))
 )]
 #[get("/tourism/routes/{id}")]
 pub async fn get_route(
@@ -59,8 +59,6 @@ pub async fn get_route(
     request_body = NewRoute,
     responses(
         (status = 201, body = RouteDetail),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 422, description = "`validation_failed`: stops out of order or with gaps, outside the region, unknown theme, district or shop", body = ErrorBody),
     )
@@ -84,11 +82,8 @@ pub async fn create_route(
     params(("id" = Uuid, Path, description = "route id")),
     responses(
         (status = 200, body = RouteDetail),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[patch("/admin/tourism/routes/{id}")]
@@ -122,7 +117,7 @@ pub async fn event_categories() -> web::Json<Vec<Code>> {
 #[utoipa::path(
     tag = "tourism",
     params(EventQuery),
-    responses((status = 200, body = EventPage), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = EventPage), (status = 422, description = "`validation_failed`: a date window or filter out of range", body = ErrorBody))
 )]
 #[get("/events")]
 pub async fn list_events(
@@ -136,7 +131,7 @@ pub async fn list_events(
 #[utoipa::path(
     tag = "tourism",
     params(("id" = Uuid, Path, description = "event id"), CoordQuery),
-    responses((status = 200, body = EventView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = EventView), (status = 404, body = ErrorBody))
 )]
 #[get("/events/{id}")]
 pub async fn get_event(
@@ -156,8 +151,6 @@ pub async fn get_event(
     request_body = NewEvent,
     responses(
         (status = 201, body = EventView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 422, description = "`validation_failed`: ends before it starts, outside Chongqing, unknown category or district, price rules", body = ErrorBody),
     )
@@ -181,11 +174,8 @@ pub async fn create_event(
     params(("id" = Uuid, Path, description = "event id")),
     responses(
         (status = 200, body = EventView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[patch("/admin/events/{id}")]

@@ -23,7 +23,6 @@ pub async fn categories(svc: web::Data<TradeIn>) -> AppResult<web::Json<Vec<Trad
     params(QuoteQuery),
     responses(
         (status = 200, body = QuoteView),
-        (status = 400, body = ErrorBody),
         (status = 422, description = "`validation_failed`: unknown category, price or grade out of range", body = ErrorBody),
     )
 )]
@@ -44,11 +43,8 @@ pub async fn quote(
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
     responses(
         (status = 201, body = OfferView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/merchant/trade-in-offers")]
@@ -69,7 +65,7 @@ pub async fn create_offer(
 #[utoipa::path(
     tag = "trade-in",
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<OfferView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = Vec<OfferView>), (status = 403, body = ErrorBody))
 )]
 #[get("/merchant/trade-in-offers")]
 pub async fn my_offers(
@@ -84,7 +80,7 @@ pub async fn my_offers(
     tag = "trade-in",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "offer id")),
-    responses((status = 200, body = OfferView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = OfferView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 #[delete("/merchant/trade-in-offers/{id}")]
 pub async fn withdraw_offer(
@@ -101,7 +97,7 @@ pub async fn withdraw_offer(
 #[utoipa::path(
     tag = "trade-in",
     params(OfferQuery),
-    responses((status = 200, body = Paginated<OfferView>), (status = 400, body = ErrorBody))
+    responses((status = 200, body = Paginated<OfferView>))
 )]
 #[get("/trade-in-offers")]
 pub async fn search_offers(
@@ -120,8 +116,6 @@ pub async fn search_offers(
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
     responses(
         (status = 201, body = ApplicationView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 404, description = "the recycling pickup is not the caller's", body = ErrorBody),
         (status = 409, description = "`quota_used`, `invoice_used`, `serial_used`, `pickup_already_linked`, `pickup_not_usable`, `try_again`", body = ErrorBody),
         (status = 422, description = "`not_eligible` (details.reason), `outside_programme_window`, `price_above_offer`, `validation_failed`, `idempotency_key_reused`", body = ErrorBody),
@@ -146,7 +140,7 @@ pub async fn apply(
     tag = "trade-in",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, body = Paginated<ApplicationView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = Paginated<ApplicationView>))
 )]
 #[get("/trade-in/applications/mine")]
 pub async fn my_applications(
@@ -162,7 +156,7 @@ pub async fn my_applications(
     tag = "trade-in",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "application id")),
-    responses((status = 200, body = ApplicationView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = ApplicationView), (status = 404, body = ErrorBody))
 )]
 #[get("/trade-in/applications/{id}")]
 pub async fn get_application(
@@ -183,11 +177,9 @@ pub async fn get_application(
     params(("id" = Uuid, Path, description = "application id")),
     responses(
         (status = 200, body = ApplicationView),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`invalid_transition`", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/trade-in/applications/{id}/refund")]
@@ -209,7 +201,7 @@ pub async fn refund(
     tag = "trade-in",
     security(("bearer" = [])),
     params(ApplicationQuery),
-    responses((status = 200, body = Paginated<ApplicationView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = Paginated<ApplicationView>),  (status = 403, body = ErrorBody))
 )]
 #[get("/admin/trade-in/applications")]
 pub async fn review_queue(
@@ -232,7 +224,7 @@ pub async fn review_queue(
     tag = "trade-in",
     security(("bearer" = [])),
     params(ApplicationQuery),
-    responses((status = 200, body = Paginated<ApplicationView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = Paginated<ApplicationView>),  (status = 403, body = ErrorBody))
 )]
 #[get("/merchant/trade-in/applications")]
 pub async fn merchant_applications(
@@ -258,7 +250,6 @@ pub async fn merchant_applications(
     params(("id" = Uuid, Path, description = "application id")),
     responses(
         (status = 200, body = ApplicationView),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`already_reviewed`", body = ErrorBody),
@@ -283,11 +274,9 @@ pub async fn approve(
     params(("id" = Uuid, Path, description = "application id")),
     responses(
         (status = 200, body = ApplicationView),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`already_reviewed`", body = ErrorBody),
-        (status = 422, body = ErrorBody),
     )
 )]
 #[post("/admin/trade-in/applications/{id}/reject")]
@@ -314,7 +303,7 @@ pub async fn reject(
 #[utoipa::path(
     tag = "recycling",
     params(SlotQuery),
-    responses((status = 200, body = Vec<SlotView>), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = Vec<SlotView>), (status = 422, description = "`validation_failed`: a date or district out of range", body = ErrorBody))
 )]
 #[get("/recycling/slots")]
 pub async fn slots(
@@ -329,7 +318,7 @@ pub async fn slots(
     tag = "recycling",
     security(("bearer" = [])),
     request_body = SlotCapacity,
-    responses((status = 200, body = Vec<SlotView>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody))
+    responses((status = 200, body = Vec<SlotView>), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
 )]
 #[put("/admin/recycling/slots")]
 pub async fn set_capacity(
@@ -350,8 +339,6 @@ pub async fn set_capacity(
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
     responses(
         (status = 201, body = PickupView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 409, description = "`slot_full`", body = ErrorBody),
         (status = 422, description = "`validation_failed` (`unknown_slot`, `date_past`, `slot_closed_for_booking`, ...), `idempotency_key_reused`", body = ErrorBody),
     )
@@ -375,7 +362,7 @@ pub async fn book_pickup(
     tag = "recycling",
     security(("bearer" = [])),
     params(PageQuery),
-    responses((status = 200, body = Paginated<PickupView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = Paginated<PickupView>))
 )]
 #[get("/recycling/pickups/mine")]
 pub async fn my_pickups(
@@ -391,7 +378,7 @@ pub async fn my_pickups(
     tag = "recycling",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "pickup id")),
-    responses((status = 200, body = PickupView), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
+    responses((status = 200, body = PickupView), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody))
 )]
 #[post("/recycling/pickups/{id}/cancel")]
 pub async fn cancel_pickup(
@@ -409,7 +396,7 @@ pub async fn cancel_pickup(
     tag = "recycling",
     security(("bearer" = [])),
     params(RouteQuery),
-    responses((status = 200, body = Vec<PickupView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = Vec<PickupView>),  (status = 403, body = ErrorBody))
 )]
 #[get("/recycling/pickups")]
 pub async fn round(
@@ -426,7 +413,7 @@ pub async fn round(
     security(("bearer" = [])),
     request_body = HandlePickup,
     params(("id" = Uuid, Path, description = "pickup id")),
-    responses((status = 200, body = PickupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`", body = ErrorBody))
+    responses((status = 200, body = PickupView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`", body = ErrorBody))
 )]
 #[post("/recycling/pickups/{id}/collect")]
 pub async fn collect(
@@ -448,7 +435,7 @@ pub async fn collect(
     security(("bearer" = [])),
     request_body = HandlePickup,
     params(("id" = Uuid, Path, description = "pickup id")),
-    responses((status = 200, body = PickupView), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`, `too_early`", body = ErrorBody))
+    responses((status = 200, body = PickupView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, description = "`invalid_transition`, `too_early`", body = ErrorBody))
 )]
 #[post("/recycling/pickups/{id}/miss")]
 pub async fn miss(

@@ -17,8 +17,6 @@ use crate::pagination::{PageQuery, Paginated};
     request_body = NewCampaign,
     responses(
         (status = 201, body = CampaignView),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 422, description = "`validation_failed` (e.g. `must_exceed_face_value`, `must_equal_sum_of_rounds`, `outside_campaign_window`)", body = ErrorBody),
     )
@@ -39,7 +37,7 @@ pub async fn create_campaign(
 #[utoipa::path(
     tag = "vouchers",
     params(CampaignQuery),
-    responses((status = 200, body = Vec<CampaignView>), (status = 400, body = ErrorBody))
+    responses((status = 200, body = Vec<CampaignView>))
 )]
 #[get("/voucher-campaigns")]
 pub async fn list_campaigns(
@@ -55,7 +53,7 @@ pub async fn list_campaigns(
 #[utoipa::path(
     tag = "vouchers",
     params(("id" = Uuid, Path, description = "campaign id")),
-    responses((status = 200, body = CampaignView), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody))
+    responses((status = 200, body = CampaignView), (status = 404, body = ErrorBody))
 )]
 #[get("/voucher-campaigns/{id}")]
 pub async fn get_campaign(
@@ -78,8 +76,6 @@ pub async fn get_campaign(
     ),
     responses(
         (status = 201, body = Claimed),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`sold_out`, `limit_reached`, `not_open` (details: `opens_at`, or `ended`); `try_again` when the claim lost a race with another instance three times", body = ErrorBody),
         (status = 422, description = "`idempotency_key_reused`", body = ErrorBody),
@@ -102,7 +98,7 @@ pub async fn claim(
     tag = "vouchers",
     security(("bearer" = [])),
     params(MineQuery),
-    responses((status = 200, body = Paginated<VoucherView>), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody))
+    responses((status = 200, body = Paginated<VoucherView>))
 )]
 #[get("/vouchers/mine")]
 pub async fn mine(
@@ -129,8 +125,6 @@ pub async fn mine(
     params(("Idempotency-Key" = Option<String>, Header, description = "retry-safe key")),
     responses(
         (status = 200, body = Redeemed),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, description = "`forbidden` (not your shop), `not_applicable` (category or district)", body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`already_redeemed`, `expired`, `voucher_void`", body = ErrorBody),
@@ -158,8 +152,6 @@ pub async fn redeem(
     params(("id" = Uuid, Path, description = "redemption id")),
     responses(
         (status = 200, body = Reversed),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
         (status = 409, description = "`already_reversed`, `reversal_window_closed`, `expired`", body = ErrorBody),
@@ -183,8 +175,6 @@ pub async fn reverse(
     params(("id" = Uuid, Path, description = "campaign id")),
     responses(
         (status = 200, body = CampaignStats),
-        (status = 400, body = ErrorBody),
-        (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody),
     )
@@ -202,7 +192,7 @@ pub async fn stats(
 #[utoipa::path(
     tag = "vouchers",
     security(("bearer" = [])),
-    responses((status = 200, body = ExpirySweep), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody))
+    responses((status = 200, body = ExpirySweep), (status = 403, body = ErrorBody))
 )]
 #[post("/admin/vouchers/expiry-sweeps")]
 pub async fn expire_now(

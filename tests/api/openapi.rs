@@ -86,6 +86,76 @@ async fn error_responses_are_documented_with_the_error_schema() {
     }
 }
 
+/// What the extractors refuse before a handler runs (a path value that is not
+/// a UUID, a body that is not JSON, too large, or broken) is documented on
+/// every operation that can meet it, as schemathesis checks in `.ci/contract`.
+#[actix_web::test]
+async fn refusals_before_the_handler_are_documented_on_every_operation() {
+    let app = spawn_app().await;
+    let token = app.login("demo-admin").await;
+    let doc = app.get("/api-docs/openapi.json", None).await.body;
+    let large = format!("{{\"padding\": \"{}\"}}", "x".repeat(70_000));
+    let mut checked = 0;
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (method, operation) in item.as_object().expect("path item") {
+            let Ok(http_method) = Method::from_bytes(method.to_uppercase().as_bytes()) else {
+                continue;
+            };
+            let documented = operation["responses"].as_object().expect("responses");
+            let takes_json = operation["requestBody"]["content"]["application/json"].is_object();
+            let mut tries: Vec<(String, &str, String)> = Vec::new();
+            if path.contains('{') {
+                let malformed = path
+                    .split('/')
+                    .map(|seg| {
+                        if seg.starts_with('{') {
+                            "not-a-uuid"
+                        } else {
+                            seg
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                tries.push((malformed, "application/json", "{}".into()));
+            }
+            if takes_json {
+                let concrete = path
+                    .split('/')
+                    .map(|seg| if seg.starts_with('{') { "2026" } else { seg })
+                    .collect::<Vec<_>>()
+                    .join("/");
+                tries.push((concrete.clone(), "text/plain", "{}".into()));
+                tries.push((concrete.clone(), "application/json", "{\"broken".into()));
+                tries.push((concrete, "application/json", large.clone()));
+            }
+            for (target, content_type, body) in tries {
+                let res = app
+                    .client
+                    .request(http_method.clone(), app.url(&target))
+                    .bearer_auth(&token)
+                    .header("content-type", content_type)
+                    .body(body)
+                    .send()
+                    .await
+                    .expect("request sent");
+                let status = res.status();
+                assert!(
+                    !status.is_server_error(),
+                    "{method} {target} ({content_type}) answered {status}"
+                );
+                assert!(
+                    documented.contains_key(status.as_str()),
+                    "{method} {path}: {target} ({content_type}) answered {status}, \
+                     not in the document ({:?})",
+                    documented.keys().collect::<Vec<_>>()
+                );
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} refusals tried");
+}
+
 #[actix_web::test]
 async fn swagger_ui_is_served_from_the_binary() {
     let app = spawn_app().await;
