@@ -5,7 +5,7 @@ use crate::config::Config;
 use crate::startup::Application;
 use crate::{db, seed, telemetry};
 
-const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --shops N | calendar load FILE]
+const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --shops N | calendar load FILE | backup FILE | restore FILE]
 
   serve                        (default) migrate, seed an empty database, serve the API
   migrate                      apply pending migrations and exit
@@ -13,6 +13,8 @@ const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --sho
   seed synthetic --shops N     replace the benchmark merchant's shops with N synthetic ones
   seed synthetic --complaints N  replace the benchmark resident's complaints with N synthetic ones
   calendar load FILE           load official working-day calendars ({\"years\": [{year, days_off, makeup_days}]})
+  backup FILE                  copy the SQLite database to FILE, consistent while the server writes
+  restore FILE                 replace the SQLite database with a backup (every instance stopped)
 
 Configuration comes from environment variables; see README.md.";
 
@@ -59,6 +61,19 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
                 return Err(format!("usage: yuhui calendar load <file>\n\n{USAGE}").into());
             };
             load_calendar(&config, path).await
+        }
+        "backup" | "restore" => {
+            let Some(file) = args.get(2).map(std::path::Path::new) else {
+                return Err(format!("usage: yuhui {command} FILE\n\n{USAGE}").into());
+            };
+            if command == "backup" {
+                let bytes = crate::backup::backup(&config, file).await?;
+                println!("backup written to {} ({bytes} bytes)", file.display());
+            } else {
+                crate::backup::restore(&config, file).await?;
+                println!("database restored from {}", file.display());
+            }
+            Ok(())
         }
         other => Err(format!("unknown command `{other}`\n\n{USAGE}").into()),
     }

@@ -75,6 +75,8 @@ pub struct Config {
     pub circle_premium_min_quality: usize,
     /// How often each instance pulls other instances' shop changes.
     pub index_poll_interval: Duration,
+    /// How long `/ready` answers 503 after SIGTERM before the socket closes.
+    pub drain: Duration,
     /// How often the outbox worker looks for due messages.
     pub outbox_poll_interval: Duration,
     /// First retry delay of a failed message; doubles each attempt.
@@ -212,6 +214,7 @@ impl Config {
             circle_enhanced_min_quality,
             circle_premium_min_quality,
             index_poll_interval: vars.millis("YUHUI_INDEX_POLL_MS", 1000, 10..=HOUR_MS)?,
+            drain: vars.millis("YUHUI_DRAIN_MS", 2000, 0..=60_000)?,
             outbox_poll_interval: vars.millis("YUHUI_OUTBOX_POLL_MS", 1000, 10..=HOUR_MS)?,
             outbox_retry_base: vars.millis("YUHUI_OUTBOX_RETRY_BASE_MS", 2000, 10..=HOUR_MS)?,
             voucher_expiry_interval: Duration::from_secs(vars.number_in(

@@ -99,7 +99,7 @@ fn ensure_sqlite_directory(url: &str) -> std::io::Result<()> {
     }
 }
 
-fn sqlite_file_path(url: &str) -> Option<&str> {
+pub fn sqlite_file_path(url: &str) -> Option<&str> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

@@ -36,6 +36,7 @@ pub mod codes {
     pub const UPSTREAM_UNAVAILABLE: &str = "upstream_unavailable";
     pub const UPSTREAM_ERROR: &str = "upstream_error";
     pub const NOT_READY: &str = "not_ready";
+    pub const DRAINING: &str = "draining";
     pub const INTERNAL: &str = "internal_error";
 }
 

@@ -4,6 +4,7 @@
 pub mod account;
 pub mod audit;
 pub mod auth;
+pub mod backup;
 pub mod calendar;
 pub mod cli;
 pub mod clock;

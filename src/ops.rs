@@ -26,13 +26,21 @@ pub async fn health() -> web::Json<Status> {
     web::Json(Status { status: "ok" })
 }
 
-/// The database answers; take the instance out of rotation otherwise.
+/// The database answers and the instance is not stopping; take it out of
+/// rotation otherwise.
 #[utoipa::path(
     tag = "operations",
-    responses((status = 200, body = Status), (status = 503, description = "`not_ready`", body = ErrorBody))
+    responses((status = 200, body = Status), (status = 503, description = "`not_ready` (database unreachable) or `draining` (stopping)", body = ErrorBody))
 )]
 #[get("/ready")]
 pub async fn ready(state: web::Data<AppState>) -> Result<web::Json<Status>, AppError> {
+    if state.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err(AppError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            codes::DRAINING,
+            "实例正在停止",
+        ));
+    }
     match state.db.ping().await {
         Ok(()) => Ok(web::Json(Status { status: "ready" })),
         Err(e) => {

@@ -78,6 +78,7 @@ impl Application {
         let app = AppState {
             wechat: WechatClient::new(&config.wechat)?,
             metrics: Arc::new(Metrics::default()),
+            draining: Arc::default(),
             config: Arc::new(config),
             db,
             clock,
@@ -159,10 +160,28 @@ impl Application {
     /// finishes the requests it took, then the background workers stop in
     /// order (see `workers`).
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.run_until(termination()).await
+    }
+
+    /// Serves until `stop` completes (a signal in production; tests pass
+    /// their own trigger, as signals reach every app in the process), then
+    /// drains and stops as on SIGTERM.
+    pub async fn run_until(
+        self,
+        stop: impl std::future::Future<Output = ()> + 'static,
+    ) -> std::io::Result<()> {
         let handle = self.server.handle();
         let listener = self.listener;
+        let draining = self.domains.app.draining.clone();
+        let drain_for = self.domains.app.config.drain;
         let on_signal = actix_web::rt::spawn(async move {
-            termination().await;
+            stop.await;
+            // Out of rotation first: `/ready` answers 503 while requests are
+            // still served, so a load balancer polling it moves traffic away
+            // before the socket closes.
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            tracing::info!(?drain_for, "stopping: draining, /ready answers 503");
+            tokio::time::sleep(drain_for).await;
             tracing::info!("stopping: refusing new connections, finishing the requests taken");
             // actix drops connections it has accepted but not yet started when
             // its workers stop, and resets those still in the listen queue

@@ -5,6 +5,7 @@
 //! global: each test app gets its own.
 
 use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -21,6 +22,9 @@ pub struct AppState {
     pub clock: Clock,
     pub wechat: WechatClient,
     pub metrics: Arc<Metrics>,
+    /// Set on SIGTERM: `/ready` answers 503 so load balancers stop sending
+    /// new requests while this instance still serves the ones that come.
+    pub draining: Arc<AtomicBool>,
 }
 
 /// The handles a domain service is built over: a connection, the clock, and

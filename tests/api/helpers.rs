@@ -30,6 +30,8 @@ pub struct TestApp {
     pub database_url: String,
     upload_dir: PathBuf,
     server: ServerHandle,
+    /// Sends what SIGTERM would: drain, then stop (`stop_as_on_sigterm`).
+    sigterm: std::sync::Mutex<Option<tokio::sync::oneshot::Sender<()>>>,
     database: TestDatabase,
 }
 
@@ -128,6 +130,13 @@ impl TestApp {
             .await;
         assert_eq!(res.status, StatusCode::OK, "login failed: {}", res.text);
         res.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Begins the stop SIGTERM begins: draining, then closing.
+    pub fn stop_as_on_sigterm(&self) {
+        if let Some(sigterm) = self.sigterm.lock().expect("sigterm").take() {
+            let _ = sigterm.send(());
+        }
     }
 
     pub async fn me(&self, token: &str) -> Value {
@@ -261,7 +270,13 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
     let address = format!("http://127.0.0.1:{}", app.port());
     let server = app.server_handle();
     let jobs = app.jobs();
-    actix_web::rt::spawn(app.run_until_stopped());
+    // Signals would reach every app in the test process: each gets its own.
+    let (sigterm, stop) = tokio::sync::oneshot::channel::<()>();
+    actix_web::rt::spawn(app.run_until(async move {
+        if stop.await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    }));
 
     TestApp {
         address,
@@ -275,6 +290,7 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         database_url,
         upload_dir,
         server,
+        sigterm: std::sync::Mutex::new(Some(sigterm)),
         database,
     }
 }
