@@ -6,6 +6,7 @@ pub mod audit;
 pub mod auth;
 pub mod backup;
 pub mod calendar;
+pub mod changes;
 pub mod cli;
 pub mod clock;
 pub mod complaints;

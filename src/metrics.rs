@@ -27,6 +27,8 @@ pub struct Metrics {
     caches: Mutex<BTreeMap<&'static str, (AtomicU64, AtomicU64)>>,
     audit_write_failures: AtomicU64,
     rate_limit_fallbacks: AtomicU64,
+    change_listener_up: AtomicU64,
+    changes_received: AtomicU64,
 }
 
 /// Facts read at scrape time from outside this registry.
@@ -77,6 +79,29 @@ impl Metrics {
             "yuhui_rate_limit_fallbacks_total {}",
             self.rate_limit_fallbacks.load(Ordering::Relaxed)
         );
+        out.push_str("# HELP yuhui_change_listener_up 1 while this instance listens for other instances' writes (PostgreSQL).\n");
+        out.push_str("# TYPE yuhui_change_listener_up gauge\n");
+        let _ = writeln!(
+            out,
+            "yuhui_change_listener_up {}",
+            self.change_listener_up.load(Ordering::Relaxed)
+        );
+        out.push_str("# HELP yuhui_changes_received_total Cache changes notified by writers on any instance.\n");
+        out.push_str("# TYPE yuhui_changes_received_total counter\n");
+        let _ = writeln!(
+            out,
+            "yuhui_changes_received_total {}",
+            self.changes_received.load(Ordering::Relaxed)
+        );
+    }
+
+    /// The change listener (PostgreSQL) is connected, or not.
+    pub fn change_listener_up(&self, up: bool) {
+        self.change_listener_up.store(up.into(), Ordering::Relaxed);
+    }
+
+    pub fn change_received(&self) {
+        self.changes_received.fetch_add(1, Ordering::Relaxed);
     }
 
     /// A shared rate limit was counted on this instance: Redis did not answer.

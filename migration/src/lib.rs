@@ -16,6 +16,7 @@ mod m20261127_000011_create_trade_in;
 mod m20261127_000012_create_tourism;
 mod m20261201_000013_legal_corners;
 mod m20261201_000014_withdrawn_applications;
+mod m20261201_000015_change_notifications;
 
 pub struct Migrator;
 
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000012_create_tourism::Migration),
             Box::new(m20261201_000013_legal_corners::Migration),
             Box::new(m20261201_000014_withdrawn_applications::Migration),
+            Box::new(m20261201_000015_change_notifications::Migration),
         ]
     }
 }

@@ -39,6 +39,11 @@ impl CalendarCache {
             .map_err(|e| e.clone_for_reply())
     }
 
+    /// Drops this instance's copy; the next request reads the tables.
+    pub fn forget(&self) {
+        self.held.invalidate_all();
+    }
+
     /// Reads the tables again now, for this instance's next requests too.
     pub async fn reload(&self) -> AppResult<Arc<Calendar>> {
         self.held.invalidate(&()).await;

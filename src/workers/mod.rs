@@ -8,7 +8,7 @@
 //!    queues, commit what is queued, answer it, and end;
 //! 3. the periodic jobs (shop index poll, outbox, ODR window end, deadline
 //!    warnings, voucher expiry, idempotency retention) finish the round
-//!    they are in and end.
+//!    they are in and end; the change listener (PostgreSQL) ends with them.
 //!
 //! Each periodic job is a type with one `run_once`; tests call it (through
 //! `Jobs`) instead of waiting for the timer.
@@ -77,6 +77,19 @@ impl Jobs {
     }
 }
 
+/// On PostgreSQL, a connection of its own for `LISTEN` (opened by the
+/// listener, so a database still starting up does not stop the start).
+fn listening_pool(config: &Config) -> Option<sea_orm::sqlx::PgPool> {
+    if config.is_sqlite() {
+        return None;
+    }
+    sea_orm::sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .connect_lazy(&config.database_url)
+        .inspect_err(|e| tracing::warn!(error = %e, "cannot listen for changes; polling only"))
+        .ok()
+}
+
 /// The queues the batch writers drain; their sending ends are in the domains.
 pub struct WriterQueues {
     pub filings: FilingQueue,
@@ -113,6 +126,15 @@ impl Workers {
         tasks.start_periodic(jobs.deadline_warnings.clone());
         tasks.start_periodic(jobs.voucher_expiry.clone());
         tasks.start_periodic(jobs.idempotency_retention.clone());
+        if let Some(pool) = listening_pool(&domains.app.config) {
+            let followers = crate::changes::Followers {
+                domains: domains.clone(),
+                index_poller: jobs.index_poller.clone(),
+            };
+            tasks.start_follower("change listener", move |stop| {
+                crate::changes::follow(pool, followers, stop)
+            });
+        }
         Self {
             tasks,
             jobs: Arc::new(jobs),

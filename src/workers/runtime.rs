@@ -138,6 +138,16 @@ impl TaskSet {
         self.writers.tasks.push((name, task));
     }
 
+    /// Starts a task that runs until told to stop, stopped with the periodic
+    /// jobs (the change listener).
+    pub fn start_follower<F>(&mut self, name: &'static str, run: impl FnOnce(Stop) -> F)
+    where
+        F: Future<Output = ()> + 'static,
+    {
+        let task = actix_web::rt::spawn(run(self.periodic.signal()));
+        self.periodic.tasks.push((name, task));
+    }
+
     /// Runs `job` every `job.every()` until stopped; a round in progress is
     /// finished first.
     pub fn start_periodic<P: Periodic>(&mut self, job: Arc<P>) {

@@ -4,6 +4,7 @@
 
 mod helpers;
 
+mod cache_changes;
 mod complaints;
 mod config;
 mod errors;

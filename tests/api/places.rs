@@ -10,12 +10,12 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, TestOptions, spawn_app, spawn_app_with};
 
 /// demo-merchant runs merchants 1–4; demo-merchant-b runs merchant 5.
-const MERCHANT_1: &str = "01936d4a-0000-7000-8000-000000000001";
+pub(crate) const MERCHANT_1: &str = "01936d4a-0000-7000-8000-000000000001";
 const MERCHANT_5: &str = "01936d4a-0000-7000-8000-000000000005";
 
 /// Central 万州 (GCJ-02): inside Chongqing, far from every seeded shop, so
 /// tests there see only the shops they create.
-const WANZHOU: (f64, f64) = (30.8078, 108.4080);
+pub(crate) const WANZHOU: (f64, f64) = (30.8078, 108.4080);
 /// Metres per degree of latitude in the index's projection.
 const M_PER_DEG: f64 = 111_195.08;
 
@@ -25,7 +25,7 @@ const CIQIKOU: (f64, f64) = (29.5795, 106.4490);
 const GUANYINQIAO: (f64, f64) = (29.5750, 106.5310);
 const NANBINLU: (f64, f64) = (29.5530, 106.5880);
 
-fn shop_body(name: &str, lat: f64, lng: f64) -> Value {
+pub(crate) fn shop_body(name: &str, lat: f64, lng: f64) -> Value {
     json!({
         "merchant_id": MERCHANT_1,
         "name": name,
