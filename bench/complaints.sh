@@ -5,7 +5,11 @@
 #     the database holds as many new cases as requests succeeded (plus at
 #     most one per connection: requests still in flight when wrk stops
 #     complete after it has counted);
-#  2. the handler queue's latency with 100,000 complaints in the database.
+#  2. filing latency at a steady rate (RATE, 1,000/s): an open-loop load
+#     (examples/fixed_rate.rs) sends each filing when it is due whatever
+#     the answers before it, and times it from then; 5 s of warm-up, then
+#     DURATION measured;
+#  3. the handler queue's latency with 100,000 complaints in the database.
 # Prints one JSON document per database.
 #
 #   bench/complaints.sh                     # both databases, 20 s per run
@@ -14,6 +18,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DURATION="${DURATION:-20s}"
+RATE="${RATE:-1000}"
 CONNECTIONS="${CONNECTIONS:-32}"
 DATABASES="${DATABASES:-sqlite postgres}"
 COMPLAINTS="${COMPLAINTS:-100000}"
@@ -24,6 +29,7 @@ BASE="http://127.0.0.1:$PORT"
 command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
 # YUHUI_BIN=path runs an already built binary (say, last release, to compare).
 if [ -z "${YUHUI_BIN:-}" ]; then cargo build --release --quiet; fi
+cargo build --release --quiet --example fixed_rate
 BIN="${YUHUI_BIN:-target/release/yuhui}"
 work=$(mktemp -d)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
@@ -66,6 +72,11 @@ for db in $DATABASES; do
   after=$(queue_total "$handler")
   kill $server; wait $server 2>/dev/null || true
 
+  start_server "$url"
+  target/release/examples/fixed_rate "$BASE" "$work/tokens" "$RATE" 5 >/dev/null
+  steady=$(target/release/examples/fixed_rate "$BASE" "$work/tokens" "$RATE" "${DURATION%s}")
+  kill $server; wait $server 2>/dev/null || true
+
   DATABASE_URL="$url" RUST_LOG=warn "$BIN" seed synthetic --complaints "$COMPLAINTS" >/dev/null
   start_server "$url"
   handler=$(login demo-handler)
@@ -78,6 +89,7 @@ for db in $DATABASES; do
   cat <<JSON
 {"database": "$db", "duration": "$DURATION", "connections": $CONNECTIONS,
  "filing": $filing,
+ "filing_at_steady_rate": $steady,
  "filing_check": {"successful_responses": $ok, "new_cases_in_database": $((after - before)), "consistent": $([ "$ok" -le $((after - before)) ] && [ $((after - before)) -le $((ok + CONNECTIONS)) ] && echo true || echo false)},
  "queue": $queue, "complaints_in_queue_districts": $total}
 JSON

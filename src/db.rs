@@ -24,9 +24,13 @@ async fn connect_pool(config: &Config, size: u32) -> Result<DatabaseConnection, 
             .map_err(|e| DbErr::Custom(format!("cannot create the SQLite directory: {e}")))?;
     }
     let mut options = ConnectOptions::new(config.database_url.clone());
+    // The whole pool is opened at start: opening PostgreSQL connections
+    // one by one under the first burst of requests (a fork, a login and
+    // fresh statement caches each) made the first seconds after a start
+    // slow enough for a steady 1,000 filings/s to queue up behind them.
     options
         .max_connections(size)
-        .min_connections(1)
+        .min_connections(size)
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
