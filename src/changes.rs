@@ -94,7 +94,7 @@ pub async fn follow(pool: PgPool, followers: Followers, mut stop: Stop) {
         let mut listener = tokio::select! {
             biased;
             _ = stop.requested() => return,
-            listener = subscribe(&pool) => Listening(Some(listener)),
+            listener = subscribe(&pool) => listener,
         };
         // Whatever was written before the listener was there (while the
         // caches loaded at start, or while the connection was down) was
@@ -157,12 +157,16 @@ impl Drop for Listening {
     }
 }
 
-/// A listening connection, retried until it is there.
-async fn subscribe(pool: &PgPool) -> PgListener {
+/// A listening connection, retried until it is there. The listener is in
+/// its guard from the moment it exists: a stop (or a runtime going away)
+/// can come while `LISTEN` is on its way.
+async fn subscribe(pool: &PgPool) -> Listening {
     loop {
         let attempt = async {
-            let mut listener = PgListener::connect_with(pool).await?;
-            listener.listen(CHANNEL).await?;
+            let mut listener = Listening(Some(PgListener::connect_with(pool).await?));
+            if let Some(connection) = listener.0.as_mut() {
+                connection.listen(CHANNEL).await?;
+            }
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };
         match attempt.await {

@@ -79,6 +79,7 @@ impl Application {
             wechat: WechatClient::new(&config.wechat)?,
             metrics: Arc::new(Metrics::default()),
             draining: Arc::default(),
+            route_labels: Arc::default(),
             config: Arc::new(config),
             db,
             clock,
@@ -109,12 +110,10 @@ impl Application {
         let served = domains.clone();
         // Signals are handled in `run_until_stopped`, which closes the door
         // before actix starts its graceful stop.
-        let mut server = HttpServer::new(move || build_app(served.clone(), document.clone()))
+        let server = HttpServer::new(move || build_app(served.clone(), document.clone()))
             .shutdown_timeout(10)
-            .disable_signals();
-        if let Some(n) = config.workers {
-            server = server.workers(n.max(1));
-        }
+            .disable_signals()
+            .workers(config.workers);
         let own_listener = listener.try_clone().map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),
             source,

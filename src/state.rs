@@ -25,6 +25,8 @@ pub struct AppState {
     /// Set on SIGTERM: `/ready` answers 503 so load balancers stop sending
     /// new requests while this instance still serves the ones that come.
     pub draining: Arc<AtomicBool>,
+    /// Route patterns for metrics labels, remembered by path shape.
+    pub route_labels: Arc<crate::telemetry::RouteLabels>,
 }
 
 /// The handles a domain service is built over: a connection, the clock, and

@@ -71,16 +71,65 @@ pub async fn observe(
         response.headers_mut().insert(REQUEST_ID, value);
     }
     if let Some(state) = &state {
-        let route = response
-            .request()
-            .match_pattern()
-            .unwrap_or_else(|| "unmatched".to_owned());
+        let route = state.route_labels.label(response.request());
         state
             .metrics
             .observe_request(method, route, status.as_u16(), elapsed);
     }
     tracing::debug!(parent: &span, status = status.as_u16(), micros = elapsed.as_micros() as u64, "request finished");
     Ok(response)
+}
+
+/// The route pattern a request matched, for metrics labels. Asking actix
+/// (`match_pattern`) runs the route table's regexes again, which cost a few
+/// per cent of a flash sale's CPU; so patterns are remembered by the path's
+/// shape, its UUID segments blanked. A UUID never decides which route a path
+/// takes, so one shape has one pattern. Paths that match nothing are not
+/// remembered, and at most `MAX_SHAPES` are, so random paths cannot grow it.
+#[derive(Default)]
+pub struct RouteLabels {
+    by_shape: std::sync::RwLock<std::collections::HashMap<String, String>>,
+}
+
+impl RouteLabels {
+    const MAX_SHAPES: usize = 1024;
+
+    pub fn label(&self, req: &actix_web::HttpRequest) -> String {
+        let shape = path_shape(req.path());
+        let known = self
+            .by_shape
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&shape)
+            .cloned();
+        if let Some(pattern) = known {
+            return pattern;
+        }
+        let Some(pattern) = req.match_pattern() else {
+            return "unmatched".to_owned();
+        };
+        let mut by_shape = self.by_shape.write().unwrap_or_else(|p| p.into_inner());
+        if by_shape.len() < Self::MAX_SHAPES {
+            by_shape.insert(shape, pattern.clone());
+        }
+        pattern
+    }
+}
+
+/// The path with each segment that is a UUID replaced by `{}`.
+fn path_shape(path: &str) -> String {
+    let mut shape = String::with_capacity(path.len());
+    for (i, segment) in path.split('/').enumerate() {
+        if i > 0 {
+            shape.push('/');
+        }
+        if segment.len() == 36 && uuid::Uuid::try_parse(segment).is_ok() {
+            shape.push_str("{}");
+        } else {
+            shape.push_str(segment);
+        }
+    }
+    shape
 }
 
 fn in_error_shape(response: ServiceResponse<BoxBody>) -> ServiceResponse<BoxBody> {
@@ -136,7 +185,24 @@ fn method_label(method: &Method) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use super::is_acceptable_request_id;
+    use super::{is_acceptable_request_id, path_shape};
+
+    #[test]
+    fn uuid_segments_are_blanked_and_nothing_else() {
+        assert_eq!(
+            path_shape("/api/v1/voucher-campaigns/01936d4a-0000-7000-8000-000000000001/claims"),
+            "/api/v1/voucher-campaigns/{}/claims"
+        );
+        assert_eq!(
+            path_shape("/api/v1/admin/calendar/2027"),
+            "/api/v1/admin/calendar/2027"
+        );
+        assert_eq!(
+            path_shape("/api/v1/shops/not-a-uuid"),
+            "/api/v1/shops/not-a-uuid"
+        );
+        assert_eq!(path_shape("/"), "/");
+    }
 
     #[test]
     fn request_ids_from_clients_are_screened() {

@@ -32,19 +32,19 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use entity::{voucher, voucher_round};
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
     QueryFilter, Statement, TransactionTrait,
 };
-use serde_json::Value;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::campaigns::CampaignInfo;
 use super::claim_book::ClaimBook;
-use super::claiming::replay;
+use super::claiming::{ClaimAnswer, replay};
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
 use crate::workers::runtime::{BatchQueue, Stop};
@@ -70,9 +70,9 @@ pub struct ClaimJob {
     /// `slot` is decided by the writer.
     pub voucher: voucher::Model,
     /// The 201 body.
-    pub body: Value,
+    pub body: Bytes,
     pub attempts: u8,
-    pub reply: oneshot::Sender<AppResult<(StatusCode, Value)>>,
+    pub reply: oneshot::Sender<AppResult<ClaimAnswer>>,
 }
 
 impl ClaimJob {
@@ -106,7 +106,7 @@ pub async fn run(db: DatabaseConnection, book: ClaimBook, queue: ClaimQueue, sto
 
 /// What became of one claim in a batch.
 enum Decision {
-    Answer(AppResult<(StatusCode, Value)>),
+    Answer(AppResult<ClaimAnswer>),
     /// Issued in slot n.
     Issued(i32),
     /// Lost a race with another instance: try in the next batch.
@@ -164,7 +164,7 @@ async fn answer(book: &ClaimBook, batch: Vec<ClaimJob>, result: BatchResult) -> 
         book.stock_left(*round, *left).await;
     }
     // Answers of claims others copy (same key in the same batch).
-    let mut given: HashMap<usize, AppResult<(StatusCode, Value)>> = HashMap::new();
+    let mut given: HashMap<usize, AppResult<ClaimAnswer>> = HashMap::new();
     let mut again = Vec::new();
     let mut followers = Vec::new();
     for (i, (job, decision)) in batch.into_iter().zip(result.decisions).enumerate() {
@@ -211,7 +211,7 @@ async fn answer(book: &ClaimBook, batch: Vec<ClaimJob>, result: BatchResult) -> 
     again
 }
 
-fn copy(reply: &AppResult<(StatusCode, Value)>) -> AppResult<(StatusCode, Value)> {
+fn copy(reply: &AppResult<ClaimAnswer>) -> AppResult<ClaimAnswer> {
     match reply {
         Ok((status, body)) => Ok((*status, body.clone())),
         Err(e) => Err(e.clone_for_reply()),

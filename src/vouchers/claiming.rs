@@ -2,9 +2,10 @@
 //! database answered at once, the rest queued for the claim writer.
 
 use actix_web::http::StatusCode;
+use actix_web::web::Bytes;
 use chrono::{DateTime, Utc};
 use entity::{voucher, voucher_campaign};
-use serde_json::{Value, json};
+use serde_json::json;
 use uuid::Uuid;
 
 use super::Vouchers;
@@ -19,13 +20,17 @@ use crate::idempotency;
 
 pub const NOT_OPEN: &str = "not_open";
 
+/// A claim's answer: its status and its JSON body, serialized once where
+/// the voucher is made (a flash sale answers thousands a second).
+pub type ClaimAnswer = (StatusCode, Bytes);
+
 /// Claims a voucher of the round open now.
 pub async fn claim(
     svc: &Vouchers,
     caller: &Principal,
     campaign_id: Uuid,
     key: Option<String>,
-) -> AppResult<(StatusCode, Value)> {
+) -> AppResult<ClaimAnswer> {
     let info = campaign(svc, campaign_id).await?;
     let now = svc.clock.now();
     let round = match rules::round_at(&info.windows(), now) {
@@ -85,7 +90,7 @@ pub(super) async fn refuse(
     info: &CampaignInfo,
     key: Option<&str>,
     refusal: AppError,
-) -> AppResult<(StatusCode, Value)> {
+) -> AppResult<ClaimAnswer> {
     if let Some(key) = key
         && let Some(v) = claim_writer::vouchers_with_keys(&svc.db, &[(caller.user_id, key)])
             .await?
@@ -103,7 +108,7 @@ pub fn replay(
     v: &voucher::Model,
     campaign: &voucher_campaign::Model,
     now: DateTime<Utc>,
-) -> AppResult<(StatusCode, Value)> {
+) -> AppResult<ClaimAnswer> {
     if v.campaign_id != campaign.id {
         return Err(idempotency::key_reused());
     }
@@ -115,10 +120,11 @@ pub(super) fn claimed_body(
     v: &voucher::Model,
     c: &voucher_campaign::Model,
     now: DateTime<Utc>,
-) -> AppResult<Value> {
-    serde_json::to_value(Claimed {
+) -> AppResult<Bytes> {
+    serde_json::to_vec(&Claimed {
         voucher: voucher_view(v, c, now),
     })
+    .map(Bytes::from)
     .map_err(AppError::internal)
 }
 

@@ -90,7 +90,9 @@ pub async fn claim(
 ) -> AppResult<HttpResponse> {
     let key = idempotency::key_from(&req)?;
     let (status, body) = claiming::claim(&svc, &user, id.into_inner(), key).await?;
-    Ok(HttpResponse::build(status).json(body))
+    Ok(HttpResponse::build(status)
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(body))
 }
 
 /// The caller's vouchers, newest first: `status=unused|used|expired`.
