@@ -202,7 +202,10 @@ impl ResponseError for AppError {
     }
 
     fn error_response(&self) -> HttpResponse {
-        if self.status.is_server_error() {
+        if self.code == codes::DRAINING {
+            // A stopping instance saying so to its load balancer: expected.
+            tracing::info!("readiness answered: draining");
+        } else if self.status.is_server_error() {
             // Runs inside the request span, so the log line carries the request id.
             tracing::error!(error = %self, "request failed");
         }

@@ -63,35 +63,37 @@ impl Metrics {
     }
 
     fn render_counters(&self, out: &mut String) {
-        out.push_str(
-            "# HELP yuhui_audit_write_failures_total Staff actions whose audit event was lost.\n",
-        );
-        out.push_str("# TYPE yuhui_audit_write_failures_total counter\n");
-        let _ = writeln!(
+        let one = |out: &mut String, name: &str, kind: &str, help: &str, value: &AtomicU64| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
+            let _ = writeln!(out, "{name} {}", value.load(Ordering::Relaxed));
+        };
+        one(
             out,
-            "yuhui_audit_write_failures_total {}",
-            self.audit_write_failures.load(Ordering::Relaxed)
+            "yuhui_audit_write_failures_total",
+            "counter",
+            "Staff actions whose audit event was lost.",
+            &self.audit_write_failures,
         );
-        out.push_str("# HELP yuhui_rate_limit_fallbacks_total Shared limits counted on this instance because Redis did not answer.\n");
-        out.push_str("# TYPE yuhui_rate_limit_fallbacks_total counter\n");
-        let _ = writeln!(
+        one(
             out,
-            "yuhui_rate_limit_fallbacks_total {}",
-            self.rate_limit_fallbacks.load(Ordering::Relaxed)
+            "yuhui_rate_limit_fallbacks_total",
+            "counter",
+            "Shared limits counted on this instance because Redis did not answer.",
+            &self.rate_limit_fallbacks,
         );
-        out.push_str("# HELP yuhui_change_listener_up 1 while this instance listens for other instances' writes (PostgreSQL).\n");
-        out.push_str("# TYPE yuhui_change_listener_up gauge\n");
-        let _ = writeln!(
+        one(
             out,
-            "yuhui_change_listener_up {}",
-            self.change_listener_up.load(Ordering::Relaxed)
+            "yuhui_change_listener_up",
+            "gauge",
+            "1 while this instance listens for other instances' writes (PostgreSQL).",
+            &self.change_listener_up,
         );
-        out.push_str("# HELP yuhui_changes_received_total Cache changes notified by writers on any instance.\n");
-        out.push_str("# TYPE yuhui_changes_received_total counter\n");
-        let _ = writeln!(
+        one(
             out,
-            "yuhui_changes_received_total {}",
-            self.changes_received.load(Ordering::Relaxed)
+            "yuhui_changes_received_total",
+            "counter",
+            "Cache changes notified by writers on any instance.",
+            &self.changes_received,
         );
     }
 

@@ -133,9 +133,6 @@ fn describe(status: u16) -> &'static str {
     match status {
         400 => "Malformed path, query or body (`bad_request`)",
         401 => "No session, or an expired or revoked one (`unauthorized`)",
-        403 => "The caller may not do this (`forbidden`)",
-        404 => "No such resource (`not_found`)",
-        409 => "Conflicts with the current state (see the code)",
         413 => "Body larger than the limit (`payload_too_large`)",
         415 => "Body not `application/json` (`unsupported_media_type`)",
         422 => "Body fails validation (`validation_failed`, `details.fields`)",

@@ -231,24 +231,35 @@ async fn a_calendar_loaded_on_one_instance_sets_deadlines_on_the_other() {
     .await;
 }
 
-#[actix_web::test]
-async fn a_role_removed_on_one_instance_stops_working_on_the_other() {
-    let Some((a, b)) = two_instances_on_postgres().await else {
-        return;
-    };
-    let handler = b.login("demo-handler").await;
-    let queue = b.get("/api/v1/handler/complaints", Some(&handler)).await;
+/// demo-handler's token and id, with the queue working for it on `app`
+/// (so that instance holds its roles from here).
+async fn working_handler(app: &TestApp) -> (String, String) {
+    let handler = app.login("demo-handler").await;
+    let queue = app.get("/api/v1/handler/complaints", Some(&handler)).await;
     assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
-    let handler_id = b.me(&handler).await["id"].as_str().unwrap().to_owned();
-    let admin = a.login("demo-admin").await;
-    let res = a
+    let id = app.me(&handler).await["id"].as_str().unwrap().to_owned();
+    (handler, id)
+}
+
+async fn remove_roles(app: &TestApp, user_id: &str) {
+    let admin = app.login("demo-admin").await;
+    let res = app
         .put(
-            &format!("/api/v1/admin/users/{handler_id}/roles"),
+            &format!("/api/v1/admin/users/{user_id}/roles"),
             Some(&admin),
             json!({ "roles": [] }),
         )
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+}
+
+#[actix_web::test]
+async fn a_role_removed_on_one_instance_stops_working_on_the_other() {
+    let Some((a, b)) = two_instances_on_postgres().await else {
+        return;
+    };
+    let (handler, handler_id) = working_handler(&b).await;
+    remove_roles(&a, &handler_id).await;
     seen_within("role removed", || async {
         let queue = b.get("/api/v1/handler/complaints", Some(&handler)).await;
         queue.status == StatusCode::FORBIDDEN
@@ -263,10 +274,7 @@ async fn a_cut_listening_connection_comes_back_and_catches_up() {
     let Some((a, b)) = two_instances_on_postgres().await else {
         return;
     };
-    let handler = b.login("demo-handler").await;
-    let queue = b.get("/api/v1/handler/complaints", Some(&handler)).await;
-    assert_eq!(queue.status, StatusCode::OK, "{}", queue.text);
-    let handler_id = b.me(&handler).await["id"].as_str().unwrap().to_owned();
+    let (handler, handler_id) = working_handler(&b).await;
 
     let database = a.database_url.rsplit('/').next().unwrap().to_owned();
     let db = sea_orm::Database::connect(&a.database_url)
@@ -282,15 +290,7 @@ async fn a_cut_listening_connection_comes_back_and_catches_up() {
     db.close().await.expect("close");
     assert!(cut.rows_affected() >= 2, "both listeners cut");
 
-    let admin = a.login("demo-admin").await;
-    let res = a
-        .put(
-            &format!("/api/v1/admin/users/{handler_id}/roles"),
-            Some(&admin),
-            json!({ "roles": [] }),
-        )
-        .await;
-    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    remove_roles(&a, &handler_id).await;
     seen_within("role removed across a reconnect", || async {
         let queue = b.get("/api/v1/handler/complaints", Some(&handler)).await;
         queue.status == StatusCode::FORBIDDEN
