@@ -197,8 +197,9 @@ pub async fn purge_expired(
         .rows_affected)
 }
 
-/// Background job: idempotency keys past their retention are deleted
-/// (audit events are kept: nothing deletes them).
+/// Background job: idempotency keys past their retention are deleted, and
+/// console sign-in tickets an hour after they expired (audit events are
+/// kept: nothing deletes them).
 pub struct IdempotencyRetention {
     pub db: sea_orm::DatabaseConnection,
     pub clock: crate::clock::Clock,
@@ -211,7 +212,9 @@ impl crate::workers::runtime::Periodic for IdempotencyRetention {
         self.every
     }
     async fn run_once(&self) -> AppResult<usize> {
-        let purged = purge_expired(&self.db, self.clock.now()).await?;
+        let now = self.clock.now();
+        let purged = purge_expired(&self.db, now).await?
+            + crate::auth::console_sign_in::purge_expired(&self.db, now).await?;
         Ok(usize::try_from(purged).unwrap_or(usize::MAX))
     }
 }

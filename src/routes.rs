@@ -48,6 +48,12 @@ pub const ROUTE_ANSWERS: &[RouteAnswers] = &[
         path: "/api/v1/auth/dev/login",
         statuses: &[429],
     },
+    // Console tickets are limited like logins.
+    RouteAnswers {
+        method: "post",
+        path: "/api/v1/auth/console/tickets",
+        statuses: &[429],
+    },
     // The phone number comes from WeChat.
     RouteAnswers {
         method: "post",

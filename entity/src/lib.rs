@@ -8,6 +8,7 @@ pub mod complaint_category;
 pub mod complaint_counter;
 pub mod complaint_event;
 pub mod complaint_pause;
+pub mod console_ticket;
 pub mod district;
 pub mod event;
 pub mod handler_district;

@@ -17,6 +17,7 @@ mod m20261127_000012_create_tourism;
 mod m20261201_000013_legal_corners;
 mod m20261201_000014_withdrawn_applications;
 mod m20261201_000015_change_notifications;
+mod m20261201_000016_console_tickets;
 
 pub struct Migrator;
 
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_legal_corners::Migration),
             Box::new(m20261201_000014_withdrawn_applications::Migration),
             Box::new(m20261201_000015_change_notifications::Migration),
+            Box::new(m20261201_000016_console_tickets::Migration),
         ]
     }
 }

@@ -82,3 +82,51 @@ pub struct LoginResponse {
     pub expires_at: DateTime<Utc>,
     pub user: MeView,
 }
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsoleTicketCreated {
+    pub ticket: Uuid,
+    /// Kept by the console and sent as `X-Poll-Secret`; never put in the QR code.
+    pub poll_secret: String,
+    /// What the QR code shows: `yuhui-console:<ticket>`.
+    pub qr_payload: String,
+    pub expires_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsoleTicketStatus {
+    Pending,
+    Approved,
+    Expired,
+    Consumed,
+}
+
+/// A console ticket as its console sees it: the session only on the first
+/// read after approval.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsoleTicketView {
+    pub status: ConsoleTicketStatus,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<MeView>,
+}
+
+impl ConsoleTicketView {
+    pub fn without_session(status: ConsoleTicketStatus) -> Self {
+        Self {
+            status,
+            token: None,
+            expires_at: None,
+            user: None,
+        }
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsoleTicketApproved {
+    pub status: ConsoleTicketStatus,
+}

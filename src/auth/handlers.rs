@@ -1,8 +1,10 @@
-use actix_web::{HttpRequest, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
 use uuid::Uuid;
 use validator::Validate;
 
+use super::console_sign_in;
 use super::dto::{
+    ConsoleTicketApproved, ConsoleTicketCreated, ConsoleTicketStatus, ConsoleTicketView,
     DevLoginRequest, LoginResponse, MeView, PhoneBindRequest, SetRolesRequest, WechatLoginRequest,
 };
 use super::extract::{AdminUser, AuthUser};
@@ -154,4 +156,76 @@ pub async fn set_roles(
     )
     .await?;
     Ok(web::Json(view))
+}
+
+/// Starts a console sign-in: a ticket for the QR code and the secret to poll it with.
+#[utoipa::path(
+    tag = "identity",
+    responses(
+        (status = 201, body = ConsoleTicketCreated),
+        (status = 429, body = ErrorBody),
+    )
+)]
+#[post("/auth/console/tickets")]
+pub async fn create_console_ticket(
+    identity: web::Data<Identity>,
+    req: HttpRequest,
+) -> AppResult<HttpResponse> {
+    limit_logins(&identity, &req).await?;
+    let created = console_sign_in::create(&identity).await?;
+    Ok(HttpResponse::Created().json(created))
+}
+
+/// Approves a scanned console ticket for the logged-in staff member (from the mini-program).
+#[utoipa::path(
+    tag = "identity",
+    security(("bearer" = [])),
+    params(("ticket" = Uuid, Path, description = "the ticket from the QR code")),
+    responses(
+        (status = 200, body = ConsoleTicketApproved),
+        (status = 403, description = "`not_staff`: only merchant staff, handlers and admins sign in to the console", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`ticket_used`", body = ErrorBody),
+        (status = 410, description = "`ticket_expired`", body = ErrorBody),
+    )
+)]
+#[post("/auth/console/tickets/{ticket}/approve")]
+pub async fn approve_console_ticket(
+    identity: web::Data<Identity>,
+    user: AuthUser,
+    ticket: web::Path<Uuid>,
+) -> AppResult<web::Json<ConsoleTicketApproved>> {
+    console_sign_in::approve(&identity, &user, ticket.into_inner()).await?;
+    Ok(web::Json(ConsoleTicketApproved {
+        status: ConsoleTicketStatus::Approved,
+    }))
+}
+
+/// The console polls its ticket; the first read after approval carries the session.
+#[utoipa::path(
+    tag = "identity",
+    params(
+        ("ticket" = Uuid, Path, description = "the ticket"),
+        ("X-Poll-Secret" = Option<String>, Header, description = "the `poll_secret` the ticket was created with"),
+    ),
+    responses(
+        (status = 200, body = ConsoleTicketView),
+        (status = 404, description = "no such ticket, or a wrong or missing secret", body = ErrorBody),
+    )
+)]
+#[get("/auth/console/tickets/{ticket}")]
+pub async fn poll_console_ticket(
+    identity: web::Data<Identity>,
+    req: HttpRequest,
+    ticket: web::Path<Uuid>,
+) -> AppResult<HttpResponse> {
+    let secret = req
+        .headers()
+        .get("x-poll-secret")
+        .and_then(|v| v.to_str().ok());
+    let view = console_sign_in::poll(&identity, ticket.into_inner(), secret).await?;
+    // A session must not be kept by any cache on the way.
+    Ok(HttpResponse::Ok()
+        .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
+        .json(view))
 }

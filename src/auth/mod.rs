@@ -1,5 +1,6 @@
 //! Identity: WeChat and dev login, session tokens, roles, `/me`.
 
+pub mod console_sign_in;
 pub mod dto;
 pub mod extract;
 mod handlers;

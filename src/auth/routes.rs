@@ -7,5 +7,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::dev_login)
         .service(handlers::me)
         .service(handlers::bind_phone)
-        .service(handlers::set_roles);
+        .service(handlers::set_roles)
+        .service(handlers::create_console_ticket)
+        .service(handlers::approve_console_ticket)
+        .service(handlers::poll_console_ticket);
 }

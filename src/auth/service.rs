@@ -239,11 +239,19 @@ pub async fn login(
     if user.closed_at.is_some() {
         return Err(AppError::unauthorized("该账号已注销"));
     }
-    let (token, expires_at) = id.tokens.issue(user.id, now, id.settings.token_ttl);
+    session_for(id, user.id).await
+}
+
+/// A new session for a user who proved who they are (a login, or a console
+/// ticket they approved).
+pub async fn session_for(id: &Identity, user_id: Uuid) -> AppResult<LoginResponse> {
+    let (token, expires_at) = id
+        .tokens
+        .issue(user_id, id.clock.now(), id.settings.token_ttl);
     Ok(LoginResponse {
         token,
         expires_at,
-        user: me(id, user.id).await?,
+        user: me(id, user_id).await?,
     })
 }
 
