@@ -1,4 +1,4 @@
-//! `yuhui [serve | migrate | seed]`.
+//! `yuhui [serve | migrate | seed | ...]`: see `USAGE`.
 
 use crate::clock::Clock;
 use crate::config::Config;
@@ -15,6 +15,7 @@ const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --sho
   calendar load FILE           load official working-day calendars ({\"years\": [{year, days_off, makeup_days}]})
   backup FILE                  copy the SQLite database to FILE, consistent while the server writes
   restore FILE                 replace the SQLite database with a backup (every instance stopped)
+  openapi                      print the OpenAPI document the server serves (for generated clients)
 
 Configuration comes from environment variables; see README.md.";
 
@@ -22,6 +23,11 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
     let command = args.get(1).map(String::as_str).unwrap_or("serve");
     if matches!(command, "-h" | "--help" | "help") {
         println!("{USAGE}");
+        return Ok(());
+    }
+    // Needs no configuration: the console's client is generated from it.
+    if command == "openapi" {
+        println!("{}", crate::openapi::document().to_pretty_json()?);
         return Ok(());
     }
     let config = Config::from_env()?;

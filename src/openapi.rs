@@ -144,3 +144,55 @@ fn describe(status: u16) -> &'static str {
         _ => "Error",
     }
 }
+
+#[cfg(test)]
+mod schema_name_tests {
+    use std::collections::HashMap;
+    use std::path::Path;
+
+    fn collect(dir: &Path, names: &mut HashMap<String, Vec<String>>) {
+        for entry in std::fs::read_dir(dir).expect("src is readable").flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                collect(&path, names);
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).unwrap_or_default();
+            let mut derives_schema = false;
+            for line in text.lines().map(str::trim) {
+                if line.starts_with("#[derive(") {
+                    derives_schema = line.contains("ToSchema");
+                } else if derives_schema
+                    && let Some(rest) = line
+                        .strip_prefix("pub struct ")
+                        .or_else(|| line.strip_prefix("pub enum "))
+                {
+                    let name: String = rest
+                        .chars()
+                        .take_while(|c| c.is_alphanumeric() || *c == '_')
+                        .collect();
+                    names
+                        .entry(name)
+                        .or_default()
+                        .push(path.display().to_string());
+                    derives_schema = false;
+                }
+            }
+        }
+    }
+
+    /// The document names schemas by type name alone: two types of one name
+    /// silently become one schema, and one of them is then described wrong
+    /// (a case timeline once documented as tourism events).
+    #[test]
+    fn no_two_schema_types_share_a_name() {
+        let mut names = HashMap::new();
+        collect(
+            &Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut names,
+        );
+        let shared: Vec<_> = names.iter().filter(|(_, files)| files.len() > 1).collect();
+        assert!(names.len() > 50, "found only {} schema types", names.len());
+        assert!(shared.is_empty(), "schema names used twice: {shared:?}");
+    }
+}

@@ -130,3 +130,10 @@ impl ConsoleTicketView {
 pub struct ConsoleTicketApproved {
     pub status: ConsoleTicketStatus,
 }
+
+/// What the console's sign-in page offers.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsoleOptions {
+    /// The demo-account picker (dev login) is available.
+    pub dev_login: bool,
+}

@@ -4,8 +4,9 @@ use validator::Validate;
 
 use super::console_sign_in;
 use super::dto::{
-    ConsoleTicketApproved, ConsoleTicketCreated, ConsoleTicketStatus, ConsoleTicketView,
-    DevLoginRequest, LoginResponse, MeView, PhoneBindRequest, SetRolesRequest, WechatLoginRequest,
+    ConsoleOptions, ConsoleTicketApproved, ConsoleTicketCreated, ConsoleTicketStatus,
+    ConsoleTicketView, DevLoginRequest, LoginResponse, MeView, PhoneBindRequest, SetRolesRequest,
+    WechatLoginRequest,
 };
 use super::extract::{AdminUser, AuthUser};
 use super::service::{self, Identity};
@@ -228,4 +229,13 @@ pub async fn poll_console_ticket(
     Ok(HttpResponse::Ok()
         .insert_header((actix_web::http::header::CACHE_CONTROL, "no-store"))
         .json(view))
+}
+
+/// What the console's sign-in page offers besides scanning.
+#[utoipa::path(tag = "identity", responses((status = 200, body = ConsoleOptions)))]
+#[get("/auth/console/options")]
+pub async fn console_options(identity: web::Data<Identity>) -> web::Json<ConsoleOptions> {
+    web::Json(ConsoleOptions {
+        dev_login: identity.settings.dev_login,
+    })
 }

@@ -8,6 +8,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::me)
         .service(handlers::bind_phone)
         .service(handlers::set_roles)
+        .service(handlers::console_options)
         .service(handlers::create_console_ticket)
         .service(handlers::approve_console_ticket)
         .service(handlers::poll_console_ticket);

@@ -51,7 +51,7 @@ pub async fn accept(
     tag = "complaints",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "complaint id")),
-    request_body = RejectRequest,
+    request_body = RejectCaseRequest,
     responses(
         (status = 200, body = ComplaintView),
         (status = 403, body = ErrorBody),
@@ -64,7 +64,7 @@ pub async fn reject(
     svc: web::Data<Complaints>,
     user: HandlerUser,
     id: web::Path<Uuid>,
-    body: web::Json<RejectRequest>,
+    body: web::Json<RejectCaseRequest>,
 ) -> View {
     Ok(web::Json(
         transitions::reject(&svc, &user, id.into_inner(), body.into_inner()).await?,

@@ -107,7 +107,7 @@ pub(super) fn view(
         events: events
             .into_iter()
             .filter(|e| sees_internal || !e.internal)
-            .map(|e| EventView {
+            .map(|e| CaseEventView {
                 id: e.id,
                 kind: e.kind,
                 actor_role: e.actor_role,

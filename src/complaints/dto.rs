@@ -100,7 +100,7 @@ pub struct Contact {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct EventView {
+pub struct CaseEventView {
     pub id: Uuid,
     pub kind: String,
     pub actor_role: String,
@@ -149,7 +149,7 @@ pub struct ComplaintView {
     /// What the caller may do on the case now, e.g. `escalate`, `settlement`.
     pub actions: Vec<String>,
     pub attachments: Vec<super::attachments::AttachmentView>,
-    pub events: Vec<EventView>,
+    pub events: Vec<CaseEventView>,
 }
 
 /// A row of a list.
@@ -177,7 +177,7 @@ pub struct Filed {
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct CategoryView {
+pub struct ComplaintCategoryView {
     pub code: String,
     pub name: String,
 }
@@ -207,7 +207,7 @@ pub struct QueuePage {
 }
 
 #[derive(Debug, Deserialize, Validate, ToSchema)]
-pub struct RejectRequest {
+pub struct RejectCaseRequest {
     /// not_jurisdiction | handled_elsewhere | not_consumer_dispute |
     /// over_three_years | materials_missing | identity_refused
     pub reason_code: String,

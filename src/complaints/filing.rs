@@ -26,13 +26,13 @@ pub(super) const DUPLICATE_WINDOW_DAYS: u64 = 30;
 /// How many of a complainant's recent cases the duplicate check reads.
 pub(super) const DUPLICATE_SCAN_LIMIT: u64 = 30;
 
-pub async fn categories(db: &impl ConnectionTrait) -> AppResult<Vec<CategoryView>> {
+pub async fn categories(db: &impl ConnectionTrait) -> AppResult<Vec<ComplaintCategoryView>> {
     Ok(complaint_category::Entity::find()
         .order_by_asc(complaint_category::Column::SortOrder)
         .all(db)
         .await?
         .into_iter()
-        .map(|c| CategoryView {
+        .map(|c| ComplaintCategoryView {
             code: c.code,
             name: c.name,
         })

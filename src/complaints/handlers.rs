@@ -13,9 +13,11 @@ use crate::pagination::Paginated;
 type View = AppResult<web::Json<ComplaintView>>;
 
 /// Complaint categories.
-#[utoipa::path(tag = "complaints", responses((status = 200, body = Vec<CategoryView>)))]
+#[utoipa::path(tag = "complaints", responses((status = 200, body = Vec<ComplaintCategoryView>)))]
 #[get("/complaints/categories")]
-pub async fn categories(svc: web::Data<Complaints>) -> AppResult<web::Json<Vec<CategoryView>>> {
+pub async fn categories(
+    svc: web::Data<Complaints>,
+) -> AppResult<web::Json<Vec<ComplaintCategoryView>>> {
     Ok(web::Json(filing::categories(&svc.db).await?))
 }
 

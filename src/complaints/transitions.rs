@@ -301,7 +301,7 @@ pub async fn reject(
     svc: &Complaints,
     caller: &Principal,
     id: Uuid,
-    input: RejectRequest,
+    input: RejectCaseRequest,
 ) -> AppResult<ComplaintView> {
     input.validate()?;
     if !rules::REJECT_REASONS.contains(&input.reason_code.as_str()) {

@@ -44,6 +44,9 @@ async fn a_handler_signs_in_by_scanning_and_the_session_is_handed_out_once() {
     assert_eq!(qr, format!("yuhui-console:{ticket}"));
     assert!(!qr.contains(&secret));
 
+    let options = app.get("/api/v1/auth/console/options", None).await;
+    assert_eq!(options.body, json!({ "dev_login": true }));
+
     let pending = poll(&app, &ticket, Some(&secret)).await;
     assert_eq!(pending.status, StatusCode::OK);
     assert_eq!(pending.body, json!({ "status": "pending" }));
