@@ -159,6 +159,14 @@ pub struct CampaignStats {
     pub order_amount_fen: i64,
     pub discount_fen: i64,
     pub rounds: Vec<RoundView>,
+    /// Vouchers of each round spent (not reversed), for the per-round funnel.
+    pub redeemed_by_round: Vec<RoundRedeemed>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RoundRedeemed {
+    pub seq: i32,
+    pub redeemed: i64,
 }
 
 pub fn parse_json_list(s: &str) -> Vec<String> {

@@ -14,20 +14,23 @@ use crate::error::AppResult;
 pub async fn stats(svc: &Vouchers, id: Uuid) -> AppResult<CampaignStats> {
     let info = campaign(svc, id).await?;
     let now = svc.clock.now();
-    let by_status: Vec<(VoucherStatus, i64)> = voucher::Entity::find()
+    let by_round_status: Vec<(Uuid, VoucherStatus, i64)> = voucher::Entity::find()
         .select_only()
+        .column(voucher::Column::RoundId)
         .column(voucher::Column::Status)
         .column_as(voucher::Column::Id.count(), "n")
         .filter(voucher::Column::CampaignId.eq(id))
+        .group_by(voucher::Column::RoundId)
         .group_by(voucher::Column::Status)
         .into_tuple()
         .all(&svc.db)
         .await?;
     let count = |s: VoucherStatus| {
-        by_status
+        by_round_status
             .iter()
-            .find(|(status, _)| *status == s)
-            .map_or(0, |(_, n)| *n)
+            .filter(|(_, status, _)| *status == s)
+            .map(|(_, _, n)| *n)
+            .sum::<i64>()
     };
     // Unused vouchers the sweep has not reached yet are expired all the same.
     let lapsed = i64::try_from(
@@ -83,7 +86,7 @@ pub async fn stats(svc: &Vouchers, id: Uuid) -> AppResult<CampaignStats> {
     Ok(CampaignStats {
         campaign_id: id,
         total_quantity: info.campaign.total_quantity,
-        claimed: by_status.iter().map(|(_, n)| *n).sum(),
+        claimed: by_round_status.iter().map(|(_, _, n)| *n).sum(),
         unused: count(VoucherStatus::Unused) - lapsed,
         redeemed: count(VoucherStatus::Used),
         expired: count(VoucherStatus::Expired) + lapsed,
@@ -91,6 +94,17 @@ pub async fn stats(svc: &Vouchers, id: Uuid) -> AppResult<CampaignStats> {
         reversed,
         order_amount_fen: orders.unwrap_or(0),
         discount_fen: discounts.unwrap_or(0),
+        redeemed_by_round: rounds
+            .iter()
+            .map(|r| RoundRedeemed {
+                seq: r.seq,
+                redeemed: by_round_status
+                    .iter()
+                    .filter(|(round, status, _)| *round == r.id && *status == VoucherStatus::Used)
+                    .map(|(_, _, n)| *n)
+                    .sum(),
+            })
+            .collect(),
         rounds: rounds.iter().map(round_view).collect(),
     })
 }

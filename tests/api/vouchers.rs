@@ -390,6 +390,10 @@ async fn redemption_checks_every_rule_of_the_till() {
 
     let s = stats(&app, &id).await;
     assert_eq!(s["redeemed"], 1);
+    assert_eq!(
+        s["redeemed_by_round"],
+        json!([{ "seq": 1, "redeemed": 1 }, { "seq": 2, "redeemed": 0 }])
+    );
     assert_eq!(s["order_amount_fen"], 12345);
     assert_eq!(s["discount_fen"], 2500);
 
@@ -414,6 +418,7 @@ async fn redemption_checks_every_rule_of_the_till() {
         (s["redeemed"].clone(), s["reversed"].clone()),
         (json!(0), json!(1))
     );
+    assert_eq!(s["redeemed_by_round"][0]["redeemed"], 0);
     assert_eq!(s["order_amount_fen"], 0);
 
     // Spent again, then the next day: no reversal.
