@@ -11,6 +11,7 @@ pub mod cli;
 pub mod clock;
 pub mod complaints;
 pub mod config;
+pub mod console;
 pub mod db;
 pub mod districts;
 pub mod domains;

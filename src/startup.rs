@@ -253,6 +253,7 @@ pub fn build_app(
         .into_utoipa_app()
         .configure(crate::routes::routes)
         .into_app()
+        .configure(crate::console::routes)
         .service(web::redirect("/docs", "/docs/"))
         .service(SwaggerUi::new("/docs/{_:.*}").url("/api-docs/openapi.json", document))
         .default_service(web::to(unknown_route))

@@ -7,6 +7,7 @@ mod helpers;
 mod cache_changes;
 mod complaints;
 mod config;
+mod console;
 mod console_sign_in;
 mod errors;
 mod identity;

@@ -1,0 +1,1 @@
+function e(e){if(e==null)return`—`;let t=e<0?`-`:``,n=Math.abs(e);return`${t}${Math.floor(n/100)}.${String(n%100).padStart(2,`0`)}`}function t(e){let t=/^\s*(\d{1,9})(?:\.(\d{1,2}))?\s*$/.exec(e);return t?Number(t[1])*100+Number((t[2]??``).padEnd(2,`0`)):null}export{e as n,t};

@@ -1,0 +1,91 @@
+import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
+import { useSession } from '../store/session'
+
+declare module 'vue-router' {
+  interface RouteMeta {
+    /** Menu text; pages without it are not in the menu. */
+    title?: string
+    /** Roles that may open the page (any of them). */
+    roles?: string[]
+    public?: boolean
+  }
+}
+
+export const pages: RouteRecordRaw[] = [
+  {
+    path: 'dashboard',
+    name: 'dashboard',
+    component: () => import('../views/dashboard/DashboardView.vue'),
+    meta: { title: '数据概览', roles: ['handler'] },
+  },
+  {
+    path: 'handler/queue',
+    name: 'queue',
+    component: () => import('../views/handler-queue/QueueView.vue'),
+    meta: { title: '投诉工单', roles: ['handler'] },
+  },
+  {
+    path: 'handler/cases/:id',
+    name: 'case',
+    component: () => import('../views/handler-case/CaseView.vue'),
+    meta: { roles: ['handler'] },
+  },
+  {
+    path: 'merchant/till',
+    name: 'till',
+    component: () => import('../views/merchant-till/TillView.vue'),
+    meta: { title: '收银核销', roles: ['merchant'] },
+  },
+  {
+    path: 'admin/campaigns',
+    name: 'campaigns',
+    component: () => import('../views/admin-campaigns/CampaignsView.vue'),
+    meta: { title: '消费券活动', roles: ['admin'] },
+  },
+  {
+    path: 'admin/campaigns/:id',
+    name: 'campaign',
+    component: () => import('../views/admin-campaign/CampaignView.vue'),
+    meta: { roles: ['admin'] },
+  },
+]
+
+const routes: RouteRecordRaw[] = [
+  {
+    path: '/login',
+    name: 'login',
+    component: () => import('../views/login/LoginView.vue'),
+    meta: { public: true },
+  },
+  {
+    path: '/',
+    component: () => import('../layout/AppLayout.vue'),
+    children: [{ path: '', name: 'home', redirect: () => ({ name: 'home-of-role' }) }, ...pages],
+  },
+  { path: '/home', name: 'home-of-role', component: { render: () => null } },
+  {
+    path: '/:rest(.*)*',
+    name: 'not-found',
+    component: () => import('../views/not-found/NotFoundView.vue'),
+    meta: { public: true },
+  },
+]
+
+/** The first page the signed-in user's roles open. */
+export function homeOf(roles: string[]): string {
+  if (roles.includes('handler')) return 'queue'
+  if (roles.includes('merchant')) return 'till'
+  if (roles.includes('admin')) return 'campaigns'
+  return 'login'
+}
+
+export const router = createRouter({ history: createWebHistory('/console/'), routes })
+
+router.beforeEach((to) => {
+  const session = useSession()
+  if (to.meta.public) return true
+  if (!session.signedIn) return { name: 'login', query: { next: to.fullPath } }
+  if (to.name === 'home-of-role') return { name: homeOf(session.roles) }
+  if (!session.hasAnyRole(to.meta.roles)) return { name: homeOf(session.roles) }
+  return true
+})

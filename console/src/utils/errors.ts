@@ -1,0 +1,26 @@
+import { ApiError } from '../api/client'
+
+/** Readable text for the reasons the server gives per field. */
+const REASONS: Record<string, string> = {
+  required: '必填',
+  length: '长度不符合要求',
+  range: '超出允许范围',
+  invalid: '格式不正确',
+  not_found: '不存在',
+}
+
+/** Field → message, for showing each error beside its field. */
+export function fieldErrors(e: unknown): Record<string, string> {
+  if (!(e instanceof ApiError)) return {}
+  const out: Record<string, string> = {}
+  for (const [field, reasons] of Object.entries(e.fields)) {
+    out[field] = reasons.map((r) => REASONS[r] ?? r).join('；')
+  }
+  return out
+}
+
+/** The message of an error that belongs to no field. */
+export function formError(e: unknown): string {
+  if (e instanceof ApiError) return Object.keys(e.fields).length ? '请修改标红的字段' : e.message
+  return '网络异常，请稍后重试'
+}
