@@ -1,5 +1,8 @@
 import { createRouter, createWebHistory, type RouteRecordRaw } from 'vue-router'
 import { useSession } from '../store/session'
+import { homeOf } from './home'
+
+export { homeOf }
 
 declare module 'vue-router' {
   interface RouteMeta {
@@ -70,14 +73,6 @@ const routes: RouteRecordRaw[] = [
     meta: { public: true },
   },
 ]
-
-/** The first page the signed-in user's roles open. */
-export function homeOf(roles: string[]): string {
-  if (roles.includes('handler')) return 'queue'
-  if (roles.includes('merchant')) return 'till'
-  if (roles.includes('admin')) return 'campaigns'
-  return 'login'
-}
 
 export const router = createRouter({ history: createWebHistory('/console/'), routes })
 

@@ -7,6 +7,14 @@ const REASONS: Record<string, string> = {
   range: '超出允许范围',
   invalid: '格式不正确',
   not_found: '不存在',
+  empty: '不能为空',
+  in_future: '不能晚于今天',
+  unknown_district: '区县代码不存在',
+  same_district: '不能移送到本辖区',
+  unknown_outcome: '办理结果无效',
+  unknown_reason: '理由无效',
+  unknown_category: '类别不存在',
+  conflict_of_interest: '与本案有利害关系',
 }
 
 /** Field → message, for showing each error beside its field. */

@@ -38,3 +38,23 @@ export const ROLE_LABELS: Record<string, string> = {
   handler: '投诉处理人员',
   admin: '管理员',
 }
+
+/** Timeline entries of a case. */
+export const EVENT_LABELS: Record<string, string> = {
+  filed: '提交投诉',
+  accepted: '受理',
+  rejected: '不予受理',
+  transferred: '移送',
+  assigned: '指派承办人',
+  paused: '中止调解计时',
+  resumed: '恢复调解计时',
+  merchant_response: '商家答复',
+  settlement_accepted: '投诉人接受和解方案',
+  settlement_declined: '投诉人拒绝和解方案',
+  escalated: '提交市场监管部门',
+  closed: '办结',
+  termination_notified: '已告知终止调解',
+  withdrawn: '撤回',
+  note: '备注',
+  rated: '评价',
+}

@@ -36,6 +36,8 @@ export function campaignBody(f: CampaignForm):
   const face = toFen(f.face_value)
   const threshold = toFen(f.threshold)
   if (!f.name.trim()) fields.name = '请输入活动名称'
+  if (f.categories.length === 0) fields.categories = '至少选择一个业态'
+  if (f.district_codes.length === 0) fields.district_codes = '至少选择一个区县'
   if (face === null || face <= 0) fields.face_value_fen = '请输入面额，如 25'
   if (threshold === null) fields.threshold_fen = '请输入使用门槛，如 100（无门槛填 0）'
   if (f.rounds.length === 0) fields.rounds = '至少一个发放轮次'

@@ -87,3 +87,15 @@ export function initialValues(form: ActionForm): Record<string, unknown> {
   for (const f of form.fields) values[f.name] = f.kind === 'switch' ? true : f.kind === 'money' ? undefined : ''
   return values
 }
+
+/** Required fields left empty, as the server would name them. */
+export function missingFields(form: ActionForm, values: Record<string, unknown>): Record<string, string> {
+  const missing: Record<string, string> = {}
+  for (const f of form.fields) {
+    const v = values[f.name]
+    if ('required' in f && f.required && (v === undefined || v === null || (typeof v === 'string' && !v.trim()))) {
+      missing[f.name] = '必填'
+    }
+  }
+  return missing
+}

@@ -1,0 +1,261 @@
+// End-to-end: the real release binary on a fresh SQLite database, driven in
+// Debian's Chromium through playwright-core. The test plays the mini-program
+// (it approves sign-in tickets over the API) and the residents (filing,
+// claiming) while people work in the console.
+//
+//   YUHUI_BIN=../target/release/yuhui CHROMIUM=/usr/bin/chromium npm run e2e
+import { spawn } from 'node:child_process'
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import assert from 'node:assert/strict'
+import { chromium } from 'playwright-core'
+
+const BIN = process.env.YUHUI_BIN ?? new URL('../../../target/release/yuhui', import.meta.url).pathname
+const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
+const PORT = Number(process.env.E2E_PORT ?? 18580)
+const BASE = `http://127.0.0.1:${PORT}`
+const SHOTS = new URL('../../test-results/screenshots/', import.meta.url).pathname
+// 老四川（解放碑店）, a restaurant of demo-merchant in 渝中区 (seed data).
+const SHOP_NAME = '老四川（解放碑店）'
+
+const work = mkdtempSync(join(tmpdir(), 'yuhui-e2e-'))
+mkdirSync(SHOTS, { recursive: true })
+
+async function startServer() {
+  const server = spawn(BIN, [], {
+    env: {
+      ...process.env,
+      DATABASE_URL: `sqlite://${work}/e2e.db?mode=rwc`,
+      YUHUI_UPLOAD_DIR: join(work, 'uploads'),
+      YUHUI_BIND: `127.0.0.1:${PORT}`,
+      RUST_LOG: 'warn',
+    },
+    stdio: ['ignore', 'inherit', 'inherit'],
+  })
+  for (let i = 0; i < 600; i++) {
+    if (server.exitCode !== null) throw new Error(`yuhui exited with ${server.exitCode}`)
+    try {
+      if ((await fetch(`${BASE}/ready`)).ok) return server
+    } catch {}
+    await new Promise((r) => setTimeout(r, 100))
+  }
+  throw new Error('yuhui did not become ready')
+}
+
+async function call(method, path, { token, body, headers = {} } = {}) {
+  const res = await fetch(`${BASE}/api/v1${path}`, {
+    method,
+    headers: {
+      ...(body ? { 'content-type': 'application/json' } : {}),
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      ...headers,
+    },
+    body: body ? JSON.stringify(body) : undefined,
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? JSON.parse(text) : null }
+}
+
+async function login(openid) {
+  const res = await call('POST', '/auth/dev/login', { body: { openid } })
+  assert.equal(res.status, 200, JSON.stringify(res.body))
+  return res.body.token
+}
+
+/** Opens the console, waits for its QR ticket and approves it as `openid`,
+ * the way the mini-program does after a scan. */
+async function signInByScan(browser, openid, shot) {
+  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+  const page = await context.newPage()
+  lastPage = page
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/console/tickets') && r.request().method() === 'POST')
+  await page.goto(`${BASE}/console/`)
+  const ticket = await (await created).json()
+  await page.getByAltText('登录二维码，请用渝惠小程序扫描').waitFor()
+  if (shot) await page.screenshot({ path: join(SHOTS, 'sign-in.png') })
+  const approved = await call('POST', `/auth/console/tickets/${ticket.ticket}/approve`, { token: await login(openid) })
+  assert.equal(approved.status, 200, JSON.stringify(approved.body))
+  await page.getByRole('button', { name: '退出登录' }).waitFor()
+  return { context, page }
+}
+
+/** Picks an option of the Element Plus select in the form item labelled `label`. */
+async function choose(scope, page, label, option) {
+  await scope.locator('.el-form-item').filter({ has: page.locator(`label:text-is("${label}")`) }).locator('.el-select__wrapper').click()
+  await page.locator('.el-select-dropdown__item:visible', { hasText: option }).first().click()
+}
+
+/** The error shown beside the field labelled `label`. */
+function errorBeside(scope, page, label) {
+  return scope.locator('.el-form-item').filter({ has: page.locator(`label:text-is("${label}")`) }).locator('.el-form-item__error')
+}
+
+function shanghaiDate(offsetDays = 0) {
+  return new Date(Date.now() + 8 * 3600_000 + offsetDays * 86400_000).toISOString().slice(0, 10)
+}
+
+let lastPage = null
+const steps = []
+const step = (name, fn) => steps.push({ name, fn })
+
+step('a resident-only account cannot approve a sign-in', async (browser) => {
+  const context = await browser.newContext()
+  const page = await context.newPage()
+  const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/console/tickets') && r.request().method() === 'POST')
+  await page.goto(`${BASE}/console/handler/queue`)
+  const ticket = await (await created).json()
+  const refused = await call('POST', `/auth/console/tickets/${ticket.ticket}/approve`, { token: await login('demo-resident') })
+  assert.equal(refused.status, 403)
+  assert.equal(refused.body.code, 'not_staff')
+  await page.waitForTimeout(2000)
+  assert.match(page.url(), /\/console\/login/)
+  await page.getByText('等待扫码确认').waitFor()
+  await context.close()
+})
+
+step('a handler signs in by scanning and takes a case from the queue to closed', async (browser) => {
+  const title = `e2e 多收费用 ${Date.now()}`
+  const resident = await login('e2e-complainant')
+  const filed = await call('POST', '/complaints', {
+    token: resident,
+    headers: { 'idempotency-key': `e2e-${Date.now()}` },
+    body: {
+      respondent: { name: '解放碑某小吃店', address: '渝中区民权路 10 号', district_code: '500103' },
+      category_code: 'price',
+      title,
+      facts: '结账时被多收了 20 元，店员拒绝退还。',
+      demand: '退还多收的 20 元',
+      amount_fen: 2000,
+      occurred_on: shanghaiDate(-2),
+      contact_name: '李四',
+      contact_phone: '13900001111',
+      contact_address: '重庆市渝中区解放碑 1 号',
+      publish_consent: false,
+    },
+  })
+  assert.equal(filed.status, 201, JSON.stringify(filed.body))
+
+  const { context, page } = await signInByScan(browser, 'demo-handler', true)
+  await page.getByRole('heading', { name: '投诉工单' }).waitFor()
+  await page.getByText(title).waitFor()
+  await page.screenshot({ path: join(SHOTS, 'queue.png') })
+  await page.getByText(title).click()
+  await page.getByRole('heading', { name: title }).waitFor()
+  await page.getByText('本次查看已记入审计日志').waitFor()
+
+  await page.getByRole('button', { name: '受理', exact: true }).click()
+  await page.locator('[data-test="action-submit"]').click()
+  await page.getByText('受理成功').waitFor()
+  await page.getByText('调解期限').waitFor()
+  await page.getByRole('dialog').waitFor({ state: 'hidden' })
+  await page.getByText('受理成功').waitFor({ state: 'hidden' })
+  await page.screenshot({ path: join(SHOTS, 'case.png') })
+
+  // Closing: a required field left empty, then the server's own refusal
+  // (terminated needs a ground), each shown beside its field.
+  await page.getByRole('button', { name: '办结' }).click()
+  const dialog = page.getByRole('dialog')
+  await page.locator('[data-test="action-submit"]').click()
+  await errorBeside(dialog, page, '办理结果').filter({ hasText: '必填' }).waitFor()
+  await choose(dialog, page, '办理结果', '终止调解')
+  await page.locator('[data-test="action-submit"]').click()
+  await errorBeside(dialog, page, '终止理由（终止调解时必填）').filter({ hasText: '必填' }).waitFor()
+  await choose(dialog, page, '办理结果', '调解成功')
+  await dialog.getByLabel('赔偿金额（元）').fill('20')
+  await dialog.getByLabel('办结说明').fill('商家当场退还 20 元')
+  await page.locator('[data-test="action-submit"]').click()
+  await page.getByText('办结成功').waitFor()
+  await page.locator('.title .el-tag', { hasText: '已办结' }).waitFor()
+  const view = await call('GET', `/complaints/${filed.body.id}`, { token: resident })
+  assert.equal(view.body.status, 'closed')
+  assert.equal(view.body.outcome, 'mediated')
+  assert.equal(view.body.compensation_fen, 2000)
+  await context.close()
+})
+
+step('a merchant redeems a voucher at the till and reverses it', async (browser) => {
+  const resident = await login('e2e-shopper')
+  const open = (await call('GET', '/voucher-campaigns?status=open')).body.find((c) => c.threshold_fen === 10000 && c.face_value_fen === 2500)
+  assert.ok(open, 'a 满100减25 campaign is open in the seed data')
+  const claimed = await call('POST', `/voucher-campaigns/${open.id}/claims`, { token: resident, headers: { 'idempotency-key': `e2e-claim-${Date.now()}` } })
+  assert.equal(claimed.status, 201, JSON.stringify(claimed.body))
+  const code = claimed.body.voucher.code
+
+  const { context, page } = await signInByScan(browser, 'demo-merchant')
+  await page.getByRole('heading', { name: '收银核销' }).waitFor()
+  await page.getByLabel('门店').fill(SHOP_NAME)
+  await page.locator('.el-select-dropdown__item:visible', { hasText: SHOP_NAME }).first().click()
+  await page.getByLabel('券码').fill(code)
+  await page.getByLabel('订单金额（元）').fill('128.00')
+  await page.getByRole('button', { name: '核销', exact: true }).click()
+  await page.locator('[data-test="payable"]', { hasText: '103.00' }).waitFor()
+  await page.screenshot({ path: join(SHOTS, 'till.png') })
+  const used = await call('GET', '/vouchers/mine?status=used', { token: resident })
+  assert.equal(used.body.items[0].code, code)
+
+  await page.getByRole('button', { name: '撤销' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '撤销' }).click()
+  await page.getByText('已撤销').first().waitFor()
+  const unused = await call('GET', '/vouchers/mine?status=unused', { token: resident })
+  assert.ok(unused.body.items.some((v) => v.code === code), 'the voucher is back in the wallet')
+  await context.close()
+})
+
+step('an admin creates a campaign and sees claims appear in its chart', async (browser) => {
+  const { context, page } = await signInByScan(browser, 'demo-admin')
+  await page.getByRole('heading', { name: '消费券活动' }).waitFor()
+  await page.getByRole('button', { name: '新建活动' }).click()
+  const name = `e2e 周末券 ${Date.now()}`
+  // Validation before sending: the name is required.
+  await page.getByLabel('活动名称').fill('')
+  await page.getByRole('button', { name: '创建' }).click()
+  await page.getByText('请输入活动名称').waitFor()
+  await page.getByLabel('活动名称').fill(name)
+  await choose(page, page, '适用业态', '餐馆')
+  await page.keyboard.press('Escape')
+  await choose(page, page, '适用区县', '渝中区')
+  await page.keyboard.press('Escape')
+  // The first round opens a minute ago, Chongqing time.
+  const opens = new Date(Date.now() + 8 * 3600_000 - 60_000).toISOString().slice(0, 19).replace('T', ' ')
+  const roundInput = page.getByLabel('第1轮开始时间')
+  await roundInput.fill(opens)
+  await roundInput.press('Enter')
+  await page.getByRole('button', { name: '创建' }).click()
+  await page.getByRole('heading', { name }).waitFor()
+
+  const id = page.url().split('/').pop()
+  for (const who of ['e2e-fan-1', 'e2e-fan-2', 'e2e-fan-3']) {
+    const res = await call('POST', `/voucher-campaigns/${id}/claims`, { token: await login(who), headers: { 'idempotency-key': `${who}-${Date.now()}` } })
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+  }
+  await page.locator('[data-test="claimed"]', { hasText: '3' }).waitFor({ timeout: 10_000 })
+  await page.locator('.chart svg').waitFor()
+  await page.screenshot({ path: join(SHOTS, 'campaign.png') })
+  await context.close()
+})
+
+let server
+let browser
+let failed = 0
+try {
+  server = await startServer()
+  browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
+  for (const { name, fn } of steps) {
+    const started = Date.now()
+    try {
+      await fn(browser)
+      console.log(`ok   ${name} (${Date.now() - started} ms)`)
+    } catch (e) {
+      failed++
+      console.log(`FAIL ${name}\n${e.stack ?? e}`)
+      await lastPage?.screenshot({ path: join(SHOTS, `failed-${failed}.png`) }).catch(() => {})
+    }
+  }
+} finally {
+  await browser?.close()
+  server?.kill('SIGTERM')
+  rmSync(work, { recursive: true, force: true })
+}
+console.log(failed ? `${failed} of ${steps.length} failed` : `all ${steps.length} passed`)
+process.exit(failed ? 1 : 0)
