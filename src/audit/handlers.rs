@@ -10,6 +10,7 @@ use crate::state::AppState;
 /// The audit trail, newest first: who saw whose personal data, and every
 /// staff action.
 #[utoipa::path(
+    operation_id = "list_audit_events",
     tag = "audit",
     security(("bearer" = [])),
     params(AuditQuery),

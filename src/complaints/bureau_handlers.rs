@@ -48,6 +48,7 @@ pub async fn accept(
 
 /// Rejects the case (不予受理) with a legal ground.
 #[utoipa::path(
+    operation_id = "reject_complaint",
     tag = "complaints",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "complaint id")),

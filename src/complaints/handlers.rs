@@ -13,7 +13,8 @@ use crate::pagination::Paginated;
 type View = AppResult<web::Json<ComplaintView>>;
 
 /// Complaint categories.
-#[utoipa::path(tag = "complaints", responses((status = 200, body = Vec<ComplaintCategoryView>)))]
+#[utoipa::path(
+    operation_id = "complaint_categories",tag = "complaints", responses((status = 200, body = Vec<ComplaintCategoryView>)))]
 #[get("/complaints/categories")]
 pub async fn categories(
     svc: web::Data<Complaints>,
@@ -48,6 +49,7 @@ pub async fn file(
 
 /// The caller's complaints, newest first.
 #[utoipa::path(
+    operation_id = "my_complaints",
     tag = "complaints",
     security(("bearer" = [])),
     params(MineQuery),

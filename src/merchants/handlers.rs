@@ -12,6 +12,7 @@ use crate::pagination::{PageQuery, Paginated};
 
 /// Applies to register a merchant; an admin reviews it.
 #[utoipa::path(
+    operation_id = "apply_for_merchant",
     tag = "merchants",
     security(("bearer" = [])),
     request_body = MerchantApplication,
@@ -39,6 +40,7 @@ pub async fn apply(
 
 /// The caller's own applications, newest first, with review results.
 #[utoipa::path(
+    operation_id = "my_merchants",
     tag = "merchants",
     security(("bearer" = [])),
     responses((status = 200, body = Vec<MerchantView>))
@@ -73,6 +75,7 @@ pub async fn profile(
 
 /// The review queue, oldest application first.
 #[utoipa::path(
+    operation_id = "merchant_review_queue",
     tag = "admin",
     security(("bearer" = [])),
     params(ReviewQuery),
@@ -104,6 +107,7 @@ pub async fn review_queue(
 
 /// Approves a pending application; the applicant becomes merchant staff.
 #[utoipa::path(
+    operation_id = "approve_merchant",
     tag = "admin",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "merchant id")),
@@ -127,6 +131,7 @@ pub async fn approve(
 
 /// Rejects a pending application with a reason the applicant sees.
 #[utoipa::path(
+    operation_id = "reject_merchant",
     tag = "admin",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "merchant id")),

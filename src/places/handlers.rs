@@ -11,7 +11,8 @@ use crate::error::{AppResult, ErrorBody};
 use crate::pagination::Paginated;
 
 /// Shop categories with their tier (basic / quality / other).
-#[utoipa::path(tag = "places", responses((status = 200, body = Vec<CategoryView>)))]
+#[utoipa::path(
+    operation_id = "shop_categories",tag = "places", responses((status = 200, body = Vec<CategoryView>)))]
 #[get("/categories")]
 pub async fn categories(svc: web::Data<Places>) -> web::Json<Vec<CategoryView>> {
     web::Json(super::nearby::categories(&svc))

@@ -11,7 +11,8 @@ use crate::idempotency;
 use crate::pagination::{PageQuery, Paginated};
 
 /// Appliance and digital categories with the subsidy rule in force today.
-#[utoipa::path(tag = "trade-in", responses((status = 200, body = Vec<TradeInCategory>)))]
+#[utoipa::path(
+    operation_id = "trade_in_categories",tag = "trade-in", responses((status = 200, body = Vec<TradeInCategory>)))]
 #[get("/trade-in/categories")]
 pub async fn categories(svc: web::Data<TradeIn>) -> AppResult<web::Json<Vec<TradeInCategory>>> {
     Ok(web::Json(quotes::categories(&svc).await?))
@@ -110,6 +111,7 @@ pub async fn search_offers(
 /// Applies for the subsidy on a purchase; the server computes it. Send an
 /// `Idempotency-Key`: a retry returns the first answer.
 #[utoipa::path(
+    operation_id = "apply_for_trade_in",
     tag = "trade-in",
     security(("bearer" = [])),
     request_body = NewApplication,
@@ -198,6 +200,7 @@ pub async fn refund(
 
 /// The review queue, oldest first: `status`, `category`.
 #[utoipa::path(
+    operation_id = "trade_in_review_queue",
     tag = "trade-in",
     security(("bearer" = [])),
     params(ApplicationQuery),
@@ -245,6 +248,7 @@ pub async fn merchant_applications(
 
 /// Approves a pending application.
 #[utoipa::path(
+    operation_id = "approve_trade_in_application",
     tag = "trade-in",
     security(("bearer" = [])),
     params(("id" = Uuid, Path, description = "application id")),
@@ -268,6 +272,7 @@ pub async fn approve(
 
 /// Rejects a pending application with a reason; its quota, invoice and serial are freed.
 #[utoipa::path(
+    operation_id = "reject_trade_in_application",
     tag = "trade-in",
     security(("bearer" = [])),
     request_body = ReasonBody,

@@ -97,6 +97,7 @@ pub async fn claim(
 
 /// The caller's vouchers, newest first: `status=unused|used|expired`.
 #[utoipa::path(
+    operation_id = "my_vouchers",
     tag = "vouchers",
     security(("bearer" = [])),
     params(MineQuery),

@@ -15,7 +15,7 @@ export interface paths {
          * The audit trail, newest first: who saw whose personal data, and every
          *     staff action.
          */
-        get: operations["list_events"];
+        get: operations["list_audit_events"];
         put?: never;
         post?: never;
         delete?: never;
@@ -86,7 +86,7 @@ export interface paths {
             cookie?: never;
         };
         /** The review queue, oldest application first. */
-        get: operations["review_queue"];
+        get: operations["merchant_review_queue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -105,7 +105,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Approves a pending application; the applicant becomes merchant staff. */
-        post: operations["approve"];
+        post: operations["approve_merchant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -122,7 +122,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rejects a pending application with a reason the applicant sees. */
-        post: operations["reject"];
+        post: operations["reject_merchant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -188,7 +188,7 @@ export interface paths {
             cookie?: never;
         };
         /** The review queue, oldest first: `status`, `category`. */
-        get: operations["review_queue"];
+        get: operations["trade_in_review_queue"];
         put?: never;
         post?: never;
         delete?: never;
@@ -207,7 +207,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Approves a pending application. */
-        post: operations["approve"];
+        post: operations["approve_trade_in_application"];
         delete?: never;
         options?: never;
         head?: never;
@@ -224,7 +224,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rejects a pending application with a reason; its quota, invoice and serial are freed. */
-        post: operations["reject"];
+        post: operations["reject_trade_in_application"];
         delete?: never;
         options?: never;
         head?: never;
@@ -409,7 +409,7 @@ export interface paths {
             cookie?: never;
         };
         /** Shop categories with their tier (basic / quality / other). */
-        get: operations["categories"];
+        get: operations["shop_categories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -466,7 +466,7 @@ export interface paths {
             cookie?: never;
         };
         /** Complaint categories. */
-        get: operations["categories"];
+        get: operations["complaint_categories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -483,7 +483,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's complaints, newest first. */
-        get: operations["mine"];
+        get: operations["my_complaints"];
         put?: never;
         post?: never;
         delete?: never;
@@ -702,7 +702,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Rejects the case (不予受理) with a legal ground. */
-        post: operations["reject"];
+        post: operations["reject_complaint"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1097,7 +1097,7 @@ export interface paths {
         get?: never;
         put?: never;
         /** Applies to register a merchant; an admin reviews it. */
-        post: operations["apply"];
+        post: operations["apply_for_merchant"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1112,7 +1112,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's own applications, newest first, with review results. */
-        get: operations["mine"];
+        get: operations["my_merchants"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1362,7 +1362,7 @@ export interface paths {
          * Applies for the subsidy on a purchase; the server computes it. Send an
          *     `Idempotency-Key`: a retry returns the first answer.
          */
-        post: operations["apply"];
+        post: operations["apply_for_trade_in"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1428,7 +1428,7 @@ export interface paths {
             cookie?: never;
         };
         /** Appliance and digital categories with the subsidy rule in force today. */
-        get: operations["categories"];
+        get: operations["trade_in_categories"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1516,7 +1516,7 @@ export interface paths {
             cookie?: never;
         };
         /** The caller's vouchers, newest first: `status=unused|used|expired`. */
-        get: operations["mine"];
+        get: operations["my_vouchers"];
         put?: never;
         post?: never;
         delete?: never;
@@ -3236,7 +3236,7 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
-    list_events: {
+    list_audit_events: {
         parameters: {
             query?: {
                 actor_id?: string;
@@ -3537,7 +3537,7 @@ export interface operations {
             };
         };
     };
-    review_queue: {
+    merchant_review_queue: {
         parameters: {
             query?: {
                 /** @description pending (default) | approved | rejected */
@@ -3587,7 +3587,7 @@ export interface operations {
             };
         };
     };
-    approve: {
+    approve_merchant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3652,7 +3652,7 @@ export interface operations {
             };
         };
     };
-    reject: {
+    reject_merchant: {
         parameters: {
             query?: never;
             header?: never;
@@ -3995,7 +3995,7 @@ export interface operations {
             };
         };
     };
-    review_queue: {
+    trade_in_review_queue: {
         parameters: {
             query?: {
                 /** @description pending | approved | rejected | refunded */
@@ -4048,7 +4048,7 @@ export interface operations {
             };
         };
     };
-    approve: {
+    approve_trade_in_application: {
         parameters: {
             query?: never;
             header?: never;
@@ -4113,7 +4113,7 @@ export interface operations {
             };
         };
     };
-    reject: {
+    reject_trade_in_application: {
         parameters: {
             query?: never;
             header?: never;
@@ -4808,7 +4808,7 @@ export interface operations {
             };
         };
     };
-    categories: {
+    shop_categories: {
         parameters: {
             query?: never;
             header?: never;
@@ -4951,7 +4951,7 @@ export interface operations {
             };
         };
     };
-    categories: {
+    complaint_categories: {
         parameters: {
             query?: never;
             header?: never;
@@ -4970,7 +4970,7 @@ export interface operations {
             };
         };
     };
-    mine: {
+    my_complaints: {
         parameters: {
             query?: {
                 limit?: number;
@@ -6082,7 +6082,7 @@ export interface operations {
             };
         };
     };
-    reject: {
+    reject_complaint: {
         parameters: {
             query?: never;
             header?: never;
@@ -7774,7 +7774,7 @@ export interface operations {
             };
         };
     };
-    apply: {
+    apply_for_merchant: {
         parameters: {
             query?: never;
             header?: never;
@@ -7851,7 +7851,7 @@ export interface operations {
             };
         };
     };
-    mine: {
+    my_merchants: {
         parameters: {
             query?: never;
             header?: never;
@@ -8626,7 +8626,7 @@ export interface operations {
             };
         };
     };
-    apply: {
+    apply_for_trade_in: {
         parameters: {
             query?: never;
             header?: {
@@ -8901,7 +8901,7 @@ export interface operations {
             };
         };
     };
-    categories: {
+    trade_in_categories: {
         parameters: {
             query?: never;
             header?: never;
@@ -9105,7 +9105,7 @@ export interface operations {
             };
         };
     };
-    mine: {
+    my_vouchers: {
         parameters: {
             query?: {
                 /** @description `unused`, `used` or `expired`; all when absent. */
