@@ -1,6 +1,7 @@
 import { createApp } from 'vue'
 import { createPinia } from 'pinia'
 import 'element-plus/theme-chalk/el-message.css'
+import './styles/tables.css'
 import App from './App.vue'
 import { router } from './router'
 import { whenUnauthorized } from './api/client'

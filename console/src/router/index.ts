@@ -51,6 +51,18 @@ export const pages: RouteRecordRaw[] = [
     component: () => import('../views/admin-campaign/CampaignView.vue'),
     meta: { roles: ['admin'] },
   },
+  {
+    path: 'admin/merchants',
+    name: 'merchant-review',
+    component: () => import('../views/admin-merchants/MerchantsView.vue'),
+    meta: { title: '商户审核', roles: ['admin'] },
+  },
+  {
+    path: 'admin/audit',
+    name: 'audit',
+    component: () => import('../views/admin-audit/AuditView.vue'),
+    meta: { title: '审计日志', roles: ['admin'] },
+  },
 ]
 
 const routes: RouteRecordRaw[] = [

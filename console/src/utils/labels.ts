@@ -37,6 +37,37 @@ export const ROLE_LABELS: Record<string, string> = {
   merchant: '商户',
   handler: '投诉处理人员',
   admin: '管理员',
+  system: '系统',
+}
+
+export const MERCHANT_STATUS_LABELS: Record<string, string> = {
+  pending: '待审核',
+  approved: '已通过',
+  rejected: '已驳回',
+}
+
+/** Audit actions: named ones, and staff requests recorded as `METHOD route`. */
+const AUDIT_ACTION_LABELS: Record<string, string> = {
+  view_personal_data: '查看未脱敏个人信息',
+  console_sign_in_approved: '扫码登录管理后台',
+  close_account: '注销账号',
+  'POST /api/v1/admin/merchants/{id}/approve': '通过商户入驻',
+  'POST /api/v1/admin/merchants/{id}/reject': '驳回商户入驻',
+  'PUT /api/v1/admin/users/{id}/roles': '调整用户角色',
+  'POST /api/v1/admin/voucher-campaigns': '创建消费券活动',
+  'POST /api/v1/complaints/{id}/accept': '受理投诉',
+  'POST /api/v1/complaints/{id}/reject': '不予受理',
+  'POST /api/v1/complaints/{id}/transfer': '移送投诉',
+  'POST /api/v1/complaints/{id}/assign': '指派承办人',
+  'POST /api/v1/complaints/{id}/close': '办结投诉',
+  'POST /api/v1/complaints/{id}/notes': '添加备注',
+  'POST /api/v1/complaints/{id}/pause': '中止调解计时',
+  'POST /api/v1/complaints/{id}/resume': '恢复调解计时',
+  'POST /api/v1/merchant/redemptions': '核销消费券',
+}
+
+export function auditActionLabel(action: string): string {
+  return AUDIT_ACTION_LABELS[action] ?? action
 }
 
 /** Timeline entries of a case. */

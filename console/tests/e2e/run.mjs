@@ -29,7 +29,7 @@ async function startServer() {
       DATABASE_URL: `sqlite://${work}/e2e.db?mode=rwc`,
       YUHUI_UPLOAD_DIR: join(work, 'uploads'),
       YUHUI_BIND: `127.0.0.1:${PORT}`,
-      RUST_LOG: 'warn',
+      RUST_LOG: 'error',
     },
     stdio: ['ignore', 'inherit', 'inherit'],
   })
@@ -232,6 +232,54 @@ step('an admin creates a campaign and sees claims appear in its chart', async (b
   await page.locator('[data-test="claimed"]', { hasText: '3' }).waitFor({ timeout: 10_000 })
   await page.locator('.chart svg').waitFor()
   await page.screenshot({ path: join(SHOTS, 'campaign.png') })
+  await context.close()
+})
+
+step('an admin approves one merchant application, rejects another with its reason, and finds both in the audit log', async (browser) => {
+  const applied = []
+  for (const [openid, name, uscc] of [
+    ['e2e-applicant-1', `e2e 江景茶馆 ${Date.now()}`, '91500108MA61AB001Q'],
+    ['e2e-applicant-2', `e2e 山城小面 ${Date.now()}`, '91500108MA61AB002U'],
+  ]) {
+    const res = await call('POST', '/merchants', {
+      token: await login(openid),
+      body: { name, uscc, district_code: '500108', address: '南岸区南滨路 100 号', contact_phone: '023-62880001' },
+    })
+    assert.equal(res.status, 201, JSON.stringify(res.body))
+    applied.push(res.body)
+  }
+  const [approved, rejected] = applied
+  const { context, page } = await signInByScan(browser, 'demo-admin')
+  await page.getByRole('menuitem', { name: '商户审核' }).click()
+  await page.getByRole('heading', { name: '商户审核' }).waitFor()
+
+  await page.getByRole('row', { name: new RegExp(approved.name) }).getByRole('button', { name: '通过' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '通过' }).click()
+  await page.getByRole('row', { name: new RegExp(approved.name) }).waitFor({ state: 'detached' })
+
+  await page.getByRole('row', { name: new RegExp(rejected.name) }).getByRole('button', { name: '驳回' }).click()
+  const dialog = page.getByRole('dialog', { name: `驳回：${rejected.name}` })
+  await dialog.getByRole('button', { name: '驳回' }).click()
+  // The server's reason for the empty field, beside the field.
+  await errorBeside(dialog, page, '驳回理由（申请人可见）').waitFor()
+  await dialog.getByLabel('驳回理由（申请人可见）').fill('营业执照地址与申请地址不一致，请核对后重新申请。')
+  await dialog.getByRole('button', { name: '驳回' }).click()
+  await page.getByRole('row', { name: new RegExp(rejected.name) }).waitFor({ state: 'detached' })
+  await page.locator('.el-radio-button', { hasText: '已驳回' }).click()
+  await page.getByRole('row', { name: new RegExp(`${rejected.name}.*营业执照地址与申请地址不一致`) }).waitFor()
+  assert.equal((await call('GET', `/merchants/${approved.id}`)).status, 200)
+
+  await page.getByRole('menuitem', { name: '审计日志' }).click()
+  await page.getByLabel('对象 ID').fill(approved.id)
+  await page.getByRole('button', { name: '查询' }).click()
+  await page.getByRole('row', { name: /通过商户入驻/ }).waitFor()
+  await page.getByLabel('对象 ID').fill('not-a-uuid')
+  await page.getByRole('button', { name: '查询' }).click()
+  await errorBeside(page, page, '对象 ID').getByText('应为 UUID').waitFor()
+  await page.getByLabel('对象 ID').fill(rejected.id)
+  await page.getByRole('button', { name: '查询' }).click()
+  await page.getByRole('row', { name: /驳回商户入驻/ }).waitFor()
+  await page.screenshot({ path: join(SHOTS, 'audit.png') })
   await context.close()
 })
 
