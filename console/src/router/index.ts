@@ -40,6 +40,12 @@ export const pages: RouteRecordRaw[] = [
     meta: { title: '收银核销', roles: ['merchant'] },
   },
   {
+    path: 'merchant/shops',
+    name: 'shops',
+    component: () => import('../views/merchant-shops/ShopsView.vue'),
+    meta: { title: '门店管理', roles: ['merchant'] },
+  },
+  {
     path: 'admin/campaigns',
     name: 'campaigns',
     component: () => import('../views/admin-campaigns/CampaignsView.vue'),

@@ -15,6 +15,15 @@ const REASONS: Record<string, string> = {
   unknown_reason: '理由无效',
   unknown_category: '类别不存在',
   conflict_of_interest: '与本案有利害关系',
+  outside_chongqing: '坐标不在重庆市范围内',
+  phone_format: '电话格式不正确',
+  unknown_tag: '标签不存在',
+  too_many: '数量过多',
+  time_format: '时间格式为 HH:MM',
+  same_as_open: '不能与开门时间相同',
+  day_range: '星期应为一至日',
+  duplicate_date: '日期重复',
+  closed_or_hours_required: '请选择全天休息或填写营业时间',
 }
 
 /** Field → message, for showing each error beside its field. */

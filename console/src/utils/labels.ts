@@ -89,3 +89,10 @@ export const EVENT_LABELS: Record<string, string> = {
   note: '备注',
   rated: '评价',
 }
+
+/** The tags a shop may carry: the server's list (src/places/tags.rs); it
+ * refuses any other with `unknown_tag`. */
+export const SHOP_TAGS = [
+  '老字号', '离境退税', '免税', '地铁站', '无理由退货', '先行赔付', '24小时', '夜间营业',
+  '支持消费券', '以旧换新', '可停车', '无障碍', '外卖', '适老化', '母婴室', '宠物友好',
+]
