@@ -64,6 +64,18 @@ export const pages: RouteRecordRaw[] = [
     meta: { title: '商户审核', roles: ['admin'] },
   },
   {
+    path: 'admin/trade-in',
+    name: 'trade-in-review',
+    component: () => import('../views/admin-trade-in/TradeInView.vue'),
+    meta: { title: '以旧换新审核', roles: ['admin'] },
+  },
+  {
+    path: 'admin/calendar',
+    name: 'calendar',
+    component: () => import('../views/admin-calendar/CalendarView.vue'),
+    meta: { title: '工作日历', roles: ['admin'] },
+  },
+  {
     path: 'admin/audit',
     name: 'audit',
     component: () => import('../views/admin-audit/AuditView.vue'),

@@ -24,6 +24,10 @@ const REASONS: Record<string, string> = {
   day_range: '星期应为一至日',
   duplicate_date: '日期重复',
   closed_or_hours_required: '请选择全天休息或填写营业时间',
+  year_range: '年份超出范围',
+  date_outside_year: '有不在该年份的日期',
+  day_both_off_and_makeup: '同一天不能既休息又调休上班',
+  does_not_match_path: '与所选年份不一致',
 }
 
 /** Field → message, for showing each error beside its field. */

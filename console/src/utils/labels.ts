@@ -46,6 +46,20 @@ export const MERCHANT_STATUS_LABELS: Record<string, string> = {
   rejected: '已驳回',
 }
 
+export const TRADE_IN_STATUS_LABELS: Record<string, string> = {
+  pending: '待审核',
+  approved: '已通过',
+  rejected: '已驳回',
+  refunded: '已退货退补',
+}
+
+export const RECYCLING_STATE_LABELS: Record<string, string> = {
+  none: '未预约',
+  pending: '已预约上门',
+  granted: '已回收',
+  lost: '未回收',
+}
+
 /** Audit actions: named ones, and staff requests recorded as `METHOD route`. */
 const AUDIT_ACTION_LABELS: Record<string, string> = {
   view_personal_data: '查看未脱敏个人信息',
@@ -53,6 +67,8 @@ const AUDIT_ACTION_LABELS: Record<string, string> = {
   close_account: '注销账号',
   'POST /api/v1/admin/merchants/{id}/approve': '通过商户入驻',
   'POST /api/v1/admin/merchants/{id}/reject': '驳回商户入驻',
+  'POST /api/v1/admin/trade-in/applications/{id}/approve': '通过以旧换新补贴',
+  'POST /api/v1/admin/trade-in/applications/{id}/reject': '驳回以旧换新补贴',
   'PUT /api/v1/admin/users/{id}/roles': '调整用户角色',
   'POST /api/v1/admin/voucher-campaigns': '创建消费券活动',
   'POST /api/v1/complaints/{id}/accept': '受理投诉',
