@@ -241,8 +241,12 @@ pub async fn recompute_provisional(
         };
         after = last.id;
         for c in rows {
-            let txn = db.begin().await?;
-            let pauses = pauses_of(&txn, c.id).await?;
+            // No transaction around the read and the write: on SQLite a
+            // transaction that reads first and then writes fails at once
+            // ("database is locked") when another connection wrote in
+            // between, while one conditional UPDATE waits its turn. The
+            // conditions below reject the write if an action came between.
+            let pauses = pauses_of(db, c.id).await?;
             let r = reckon(cal, &facts_of(&c, &pauses));
             let mut row = c.clone().into_active_model();
             apply_reckoning(&mut row, c.status, c.paused_since.is_some(), &r, now);
@@ -259,9 +263,8 @@ pub async fn recompute_provisional(
                 .filter(same(complaint::Column::PausedSince, c.paused_since))
                 .filter(same(complaint::Column::TransferredOn, c.transferred_on))
                 .filter(same(complaint::Column::OdrEscalatedOn, c.odr_escalated_on))
-                .exec(&txn)
+                .exec(db)
                 .await?;
-            txn.commit().await?;
             changed += updated.rows_affected;
         }
     }
