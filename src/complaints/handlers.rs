@@ -2,6 +2,7 @@ use actix_web::{HttpRequest, HttpResponse, get, patch, post, put, web};
 use chrono::Days;
 use uuid::Uuid;
 
+use super::dashboard::{DashboardQuery, DashboardView};
 use super::dto::*;
 use super::{Complaints, attachments, case_view, deadlines, disclosure, filing, party_actions};
 use crate::auth::{AdminUser, AuthUser, HandlerUser, MerchantUser};
@@ -81,6 +82,30 @@ pub async fn queue(
     q: web::Query<QueueQuery>,
 ) -> AppResult<web::Json<QueuePage>> {
     Ok(web::Json(super::queue::queue(&svc, &user, &q).await?))
+}
+
+/// The handler's dashboard: cases per district and status in their
+/// districts, and month by month how many decisions and mediations kept
+/// their legal deadline.
+#[utoipa::path(
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(DashboardQuery),
+    responses(
+        (status = 200, body = DashboardView),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "`months` outside 1–24", body = ErrorBody),
+    )
+)]
+#[get("/handler/dashboard")]
+pub async fn dashboard(
+    svc: web::Data<Complaints>,
+    user: HandlerUser,
+    q: web::Query<DashboardQuery>,
+) -> AppResult<web::Json<DashboardView>> {
+    Ok(web::Json(
+        super::dashboard::dashboard(&svc, &user, &q).await?,
+    ))
 }
 
 /// Per-merchant complaint figures (no complainant data).

@@ -7,6 +7,7 @@ pub mod attachments;
 mod bureau_handlers;
 pub mod case_view;
 pub mod closing;
+pub mod dashboard;
 pub mod deadlines;
 pub mod disclosure;
 pub mod dto;

@@ -9,6 +9,7 @@ mod complaints;
 mod config;
 mod console;
 mod console_sign_in;
+mod dashboard;
 mod errors;
 mod identity;
 mod instances;
