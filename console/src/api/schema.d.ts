@@ -903,6 +903,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/handler/dashboard": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The handler's dashboard: cases per district and status in their
+         *     districts, and month by month how many decisions and mediations kept
+         *     their legal deadline.
+         */
+        get: operations["dashboard"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/me": {
         parameters: {
             query?: never;
@@ -1951,6 +1972,12 @@ export interface components {
             phone?: string | null;
             tags?: string[];
         };
+        DashboardView: {
+            /** @description The caller's districts, each with its cases per status. */
+            districts: components["schemas"]["DistrictCounts"][];
+            /** @description Oldest month first, by the month cases were received. */
+            months: components["schemas"]["MonthCompliance"][];
+        };
         /** @description A dated change: closed all day, or other hours that day. */
         DatedException: {
             close?: string | null;
@@ -2004,6 +2031,12 @@ export interface components {
             min_cases: number;
             /** Format: date */
             to: string;
+        };
+        DistrictCounts: {
+            counts: {
+                [key: string]: number;
+            };
+            district_code: string;
         };
         DistrictRef: {
             code: string;
@@ -2265,6 +2298,42 @@ export interface components {
             /** @description pending | approved | rejected */
             status: string;
             uscc: string;
+        };
+        MonthCompliance: {
+            /**
+             * Format: int64
+             * @description Accepted or rejected.
+             */
+            decided: number;
+            /**
+             * Format: int64
+             * @description Decided on or before `decide_by`.
+             */
+            decided_in_time: number;
+            /**
+             * Format: int64
+             * @description Not decided yet and past `decide_by`.
+             */
+            decision_overdue: number;
+            /**
+             * Format: int64
+             * @description Closed on or before `mediate_by`.
+             */
+            mediated_in_time: number;
+            /**
+             * Format: int64
+             * @description Accepted, still open and past `mediate_by`.
+             */
+            mediation_overdue: number;
+            /**
+             * Format: int64
+             * @description Accepted cases closed (mediated, settled, failed or terminated).
+             */
+            mediations_closed: number;
+            /** @description `YYYY-MM`. */
+            month: string;
+            /** Format: int64 */
+            received: number;
         };
         NamedRespondent: {
             address: string;
@@ -6884,6 +6953,63 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    dashboard: {
+        parameters: {
+            query?: {
+                /** @description Months of compliance, this one included (1–24, default 6). */
+                months?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DashboardView"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `months` outside 1–24 */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -19,7 +19,7 @@ export const pages: RouteRecordRaw[] = [
     path: 'dashboard',
     name: 'dashboard',
     component: () => import('../views/dashboard/DashboardView.vue'),
-    meta: { title: '数据概览', roles: ['handler'] },
+    meta: { title: '数据概览', roles: ['handler', 'admin'] },
   },
   {
     path: 'handler/queue',

@@ -413,6 +413,27 @@ step('an admin loads next year\'s working-day calendar from a file and provision
   await context.close()
 })
 
+step('the dashboard shows a handler their districts and deadlines, and an admin the voucher funnel', async (browser) => {
+  const handler = await signInByScan(browser, 'demo-handler')
+  await handler.page.getByRole('menuitem', { name: '数据概览' }).click()
+  const compliance = handler.page.locator('[data-test="compliance"] tbody tr')
+  await compliance.first().waitFor()
+  assert.equal(await compliance.count(), 6, 'six months of compliance')
+  await handler.page.getByRole('row', { name: /^渝中区/ }).waitFor()
+  await handler.page.locator('.chart svg').waitFor()
+  await handler.page.screenshot({ path: join(SHOTS, 'dashboard.png'), fullPage: true })
+  await handler.context.close()
+
+  const admin = await signInByScan(browser, 'demo-admin')
+  await admin.page.getByRole('menuitem', { name: '数据概览' }).click()
+  const total = admin.page.locator('[data-test="funnel"] tr.total')
+  await total.waitFor()
+  // The campaign step's three claims are in it.
+  const claimed = Number(await total.locator('td').nth(1).textContent())
+  assert.ok(claimed >= 3, `claimed in all ${claimed}`)
+  await admin.context.close()
+})
+
 let server
 let browser
 let failed = 0
