@@ -11,13 +11,13 @@
 // Prints one JSON document.
 //
 //   bash bench/console.sh         (installs what it needs, then runs this)
-import { spawn } from 'node:child_process'
 import { mkdtempSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import lighthouse from 'lighthouse'
 import desktopConfig from 'lighthouse/core/config/desktop-config.js'
 import puppeteer from 'puppeteer-core'
+import { apiClient, startServer } from '../../console/tests/e2e/server.mjs'
 
 const BIN = process.env.YUHUI_BIN ?? new URL('../../target/release/yuhui', import.meta.url).pathname
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
@@ -27,43 +27,14 @@ const CASES = 200
 const BASE = `http://127.0.0.1:${PORT}`
 const work = mkdtempSync(join(tmpdir(), 'yuhui-console-bench-'))
 
-async function startServer() {
-  const server = spawn(BIN, [], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite://${work}/bench.db?mode=rwc`,
-      YUHUI_UPLOAD_DIR: join(work, 'uploads'),
-      YUHUI_BIND: `127.0.0.1:${PORT}`,
-      RUST_LOG: 'error',
-    },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
-  for (let i = 0; i < 600; i++) {
-    if (server.exitCode !== null) throw new Error(`yuhui exited with ${server.exitCode}`)
-    try {
-      if ((await fetch(`${BASE}/ready`)).ok) return server
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('yuhui did not become ready')
+const api = apiClient(BASE)
+// The bench wants every answer it relies on to have worked.
+async function call(method, path, options) {
+  const res = await api.call(method, path, options)
+  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${JSON.stringify(res.body)}`)
+  return res.body
 }
-
-async function call(method, path, { token, body, headers = {} } = {}) {
-  const res = await fetch(`${BASE}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const text = await res.text()
-  if (res.status >= 300) throw new Error(`${method} ${path} → ${res.status} ${text}`)
-  return text ? JSON.parse(text) : null
-}
-
-const login = async (openid) => (await call('POST', '/auth/dev/login', { body: { openid } })).token
+const login = api.login
 
 /** 200 cases against 渝中区 shops, ten each from twenty residents (the
  * default filing limit is twenty an hour per resident). */
@@ -193,7 +164,7 @@ async function audit(page, url) {
   }
 }
 
-const server = await startServer()
+const server = await startServer({ bin: BIN, port: PORT, work, logs: 'ignore' })
 const browser = await puppeteer.launch({
   executablePath: CHROMIUM,
   headless: true,

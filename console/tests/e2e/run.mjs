@@ -4,12 +4,12 @@
 // claiming) while people work in the console.
 //
 //   YUHUI_BIN=../target/release/yuhui CHROMIUM=/usr/bin/chromium npm run e2e
-import { spawn } from 'node:child_process'
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { chromium } from 'playwright-core'
+import { apiClient, startServer } from './server.mjs'
 
 const BIN = process.env.YUHUI_BIN ?? new URL('../../../target/release/yuhui', import.meta.url).pathname
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium'
@@ -22,46 +22,7 @@ const SHOP_NAME = '老四川（解放碑店）'
 const work = mkdtempSync(join(tmpdir(), 'yuhui-e2e-'))
 mkdirSync(SHOTS, { recursive: true })
 
-async function startServer() {
-  const server = spawn(BIN, [], {
-    env: {
-      ...process.env,
-      DATABASE_URL: `sqlite://${work}/e2e.db?mode=rwc`,
-      YUHUI_UPLOAD_DIR: join(work, 'uploads'),
-      YUHUI_BIND: `127.0.0.1:${PORT}`,
-      RUST_LOG: 'error',
-    },
-    stdio: ['ignore', 'inherit', 'inherit'],
-  })
-  for (let i = 0; i < 600; i++) {
-    if (server.exitCode !== null) throw new Error(`yuhui exited with ${server.exitCode}`)
-    try {
-      if ((await fetch(`${BASE}/ready`)).ok) return server
-    } catch {}
-    await new Promise((r) => setTimeout(r, 100))
-  }
-  throw new Error('yuhui did not become ready')
-}
-
-async function call(method, path, { token, body, headers = {} } = {}) {
-  const res = await fetch(`${BASE}/api/v1${path}`, {
-    method,
-    headers: {
-      ...(body ? { 'content-type': 'application/json' } : {}),
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      ...headers,
-    },
-    body: body ? JSON.stringify(body) : undefined,
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? JSON.parse(text) : null }
-}
-
-async function login(openid) {
-  const res = await call('POST', '/auth/dev/login', { body: { openid } })
-  assert.equal(res.status, 200, JSON.stringify(res.body))
-  return res.body.token
-}
+const { call, login } = apiClient(BASE)
 
 /** Opens the console, waits for its QR ticket and approves it as `openid`,
  * the way the mini-program does after a scan. */
@@ -438,7 +399,7 @@ let server
 let browser
 let failed = 0
 try {
-  server = await startServer()
+  server = await startServer({ bin: BIN, port: PORT, work })
   browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] })
   for (const { name, fn } of steps) {
     const started = Date.now()

@@ -2,7 +2,7 @@
  * takes (dates are Chongqing days: from its midnight to the next). */
 export type AuditFilters = { action: string; actor_id: string; object_id: string; from: string; to: string }
 
-type AuditQuery = { action?: string; actor_id?: string; object_id?: string; from?: string; to?: string }
+export type AuditQuery = { action?: string; actor_id?: string; object_id?: string; from?: string; to?: string }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
