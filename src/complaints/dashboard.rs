@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::Complaints;
-use super::rules::{Status, StatusRules};
+use super::rules::Status;
 use crate::auth::Principal;
 use crate::clock::SHANGHAI;
 use crate::error::{AppError, AppResult};
@@ -155,10 +155,7 @@ pub async fn dashboard(
         .await?;
     let mut by_district: BTreeMap<String, BTreeMap<String, u64>> = districts
         .iter()
-        .map(|d| {
-            let zero = Status::all().iter().map(|s| (s.to_string(), 0)).collect();
-            (d.clone(), zero)
-        })
+        .map(|d| (d.clone(), super::queue::zero_counts()))
         .collect();
     for (district, status, n) in counted {
         by_district

@@ -157,10 +157,14 @@ pub(super) async fn count_statuses(
         .into_tuple()
         .all(&svc.db)
         .await?;
-    let mut counts: BTreeMap<String, u64> =
-        Status::all().iter().map(|s| (s.to_string(), 0)).collect();
+    let mut counts = zero_counts();
     for (status, n) in counted {
         counts.insert(status, std::cmp::max(n, 0) as u64);
     }
     Ok(counts)
+}
+
+/// Every status at zero, so a status with no cases still shows.
+pub(super) fn zero_counts() -> BTreeMap<String, u64> {
+    Status::all().iter().map(|s| (s.to_string(), 0)).collect()
 }
