@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::Complaints;
 use super::access::{Relation, available_actions, load_current, relation};
 use super::dto::*;
-use super::rules::{Status, mask_address, mask_name};
+use super::rules::{Status, StatusRules, mask_address, mask_name};
 use crate::audit;
 use crate::auth::Principal;
 use crate::error::{AppError, AppResult};
@@ -166,13 +166,42 @@ pub async fn mine(
     caller: &Principal,
     q: &MineQuery,
 ) -> AppResult<Paginated<ComplaintSummary>> {
-    let page = PageQuery {
-        limit: q.limit,
-        cursor: q.cursor.clone(),
+    let own = complaint::Column::ComplainantId.eq(caller.user_id);
+    newest_first(svc, own, None, q.limit, q.cursor.clone()).await
+}
+
+/// The cases against the caller's merchants, newest first: what a merchant
+/// answers from the console. Summaries carry no complainant data.
+pub async fn against_my_merchants(
+    svc: &Complaints,
+    caller: &Principal,
+    q: &MerchantCaseQuery,
+) -> AppResult<Paginated<ComplaintSummary>> {
+    if caller.merchant_ids.is_empty() {
+        return Err(AppError::forbidden("仅商户人员可查看针对本商户的投诉"));
     }
-    .page()?;
-    let mut query =
-        complaint::Entity::find().filter(complaint::Column::ComplainantId.eq(caller.user_id));
+    let status = match q.status.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        None => None,
+        Some(s) => {
+            Some(Status::parse(s).ok_or_else(|| AppError::bad_request(format!("未知状态 {s}")))?)
+        }
+    };
+    let theirs = complaint::Column::MerchantId.is_in(caller.merchant_ids.clone());
+    newest_first(svc, theirs, status, q.limit, q.cursor.clone()).await
+}
+
+async fn newest_first(
+    svc: &Complaints,
+    whose: sea_orm::sea_query::SimpleExpr,
+    status: Option<Status>,
+    limit: Option<u64>,
+    cursor: Option<String>,
+) -> AppResult<Paginated<ComplaintSummary>> {
+    let page = PageQuery { limit, cursor }.page()?;
+    let mut query = complaint::Entity::find().filter(whose);
+    if let Some(status) = status {
+        query = query.filter(complaint::Column::Status.eq(status));
+    }
     if let Some(after) = page.after {
         query = query.filter(complaint::Column::Id.lt(after));
     }

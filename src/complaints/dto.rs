@@ -355,6 +355,15 @@ pub struct MineQuery {
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct MerchantCaseQuery {
+    /// One status (`merchant_window`, `accepted`, ...); all when absent.
+    pub status: Option<String>,
+    pub limit: Option<u64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The complainant lets the respondent's staff see this photo (default
     /// false; handlers always see it).

@@ -65,6 +65,29 @@ pub async fn mine(
     Ok(web::Json(case_view::mine(&svc, &user, &q).await?))
 }
 
+/// The cases against the caller's merchants, newest first, without
+/// complainant data; the case itself is `GET /complaints/{id}`.
+#[utoipa::path(
+    operation_id = "merchant_complaints",
+    tag = "complaints",
+    security(("bearer" = [])),
+    params(MerchantCaseQuery),
+    responses(
+        (status = 200, body = Paginated<ComplaintSummary>),
+        (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/merchant/complaints")]
+pub async fn against_my_merchants(
+    svc: web::Data<Complaints>,
+    staff: MerchantUser,
+    q: web::Query<MerchantCaseQuery>,
+) -> AppResult<web::Json<Paginated<ComplaintSummary>>> {
+    Ok(web::Json(
+        case_view::against_my_merchants(&svc, &staff, &q).await?,
+    ))
+}
+
 /// The handler's queue, most urgent deadline first, with counts per status.
 #[utoipa::path(
     tag = "complaints",

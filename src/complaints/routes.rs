@@ -8,6 +8,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::mine)
         .service(handlers::file)
         .service(handlers::queue)
+        .service(handlers::against_my_merchants)
         .service(handlers::dashboard)
         .service(handlers::disclosure_list)
         .service(handlers::get)

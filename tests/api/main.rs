@@ -14,6 +14,7 @@ mod errors;
 mod identity;
 mod instances;
 mod legal_clock;
+mod merchant_cases;
 mod merchants;
 mod openapi;
 mod ops;
