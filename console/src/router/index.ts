@@ -46,6 +46,24 @@ export const pages: RouteRecordRaw[] = [
     meta: { title: '门店管理', roles: ['merchant'] },
   },
   {
+    path: 'merchant/trade-in',
+    name: 'merchant-trade-in',
+    component: () => import('../views/merchant-trade-in/TradeInOffersView.vue'),
+    meta: { title: '以旧换新', roles: ['merchant'] },
+  },
+  {
+    path: 'merchant/complaints',
+    name: 'merchant-complaints',
+    component: () => import('../views/merchant-complaints/MerchantComplaintsView.vue'),
+    meta: { title: '消费投诉', roles: ['merchant'] },
+  },
+  {
+    path: 'merchant/complaints/:id',
+    name: 'merchant-case',
+    component: () => import('../views/merchant-case/MerchantCaseView.vue'),
+    meta: { roles: ['merchant'] },
+  },
+  {
     path: 'admin/campaigns',
     name: 'campaigns',
     component: () => import('../views/admin-campaigns/CampaignsView.vue'),
@@ -68,6 +86,12 @@ export const pages: RouteRecordRaw[] = [
     name: 'trade-in-review',
     component: () => import('../views/admin-trade-in/TradeInView.vue'),
     meta: { title: '以旧换新审核', roles: ['admin'] },
+  },
+  {
+    path: 'admin/recycling',
+    name: 'recycling',
+    component: () => import('../views/admin-recycling/RecyclingView.vue'),
+    meta: { title: '上门回收', roles: ['admin'] },
   },
   {
     path: 'admin/calendar',

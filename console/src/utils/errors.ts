@@ -28,6 +28,9 @@ const REASONS: Record<string, string> = {
   date_outside_year: '有不在该年份的日期',
   day_both_off_and_makeup: '同一天不能既休息又调休上班',
   does_not_match_path: '与所选年份不一致',
+  shop_closed: '门店已关闭',
+  must_be_below_price: '须低于售价',
+  must_be_after_start_and_now: '须晚于开始时间和当前时间',
 }
 
 /** Field → message, for showing each error beside its field. */

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { ACTION_FORMS, bodyOf, initialValues, missingFields } from '../../src/views/handler-case/actions'
+import { ACTION_FORMS } from '../../src/views/handler-case/actions'
+import { bodyOf, initialValues, missingFields } from '../../src/utils/actionForms'
 import { campaignBody, emptyForm } from '../../src/views/admin-campaigns/campaignForm'
 import { codeFromScan, reversibleToday } from '../../src/views/merchant-till/till'
 import { toFen, yuan } from '../../src/utils/money'
