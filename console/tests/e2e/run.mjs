@@ -216,6 +216,111 @@ step('a merchant opens a shop with overnight hours, finds it in nearby search, t
   await context.close()
 })
 
+step('a merchant lists a trade-in offer, residents find it, and the merchant withdraws it', async (browser) => {
+  const { context, page } = await signInByScan(browser, 'demo-merchant')
+  await page.getByRole('menuitem', { name: '以旧换新' }).click()
+  await page.getByRole('heading', { name: '以旧换新' }).waitFor()
+  await page.getByRole('button', { name: '新增优惠' }).click()
+  const drawer = page.getByRole('dialog', { name: '新增以旧换新优惠' })
+  const model = `E2E-${Date.now()}`
+  await choose(drawer, page, '门店', SHOP_NAME)
+  await choose(drawer, page, '品类', '电冰箱')
+  await drawer.getByLabel('品牌').fill('海尔')
+  await drawer.getByLabel('型号').fill(model)
+  await drawer.getByLabel('售价（元）').fill('4999')
+  await drawer.getByLabel('旧机回收价（元）').fill('5000')
+  await drawer.getByRole('button', { name: '上架' }).click()
+  // Checked before sending: an appliance needs its grade, the bonus is below the price.
+  await errorBeside(drawer, page, '能效等级').getByText('家电须填写能效等级').waitFor()
+  await errorBeside(drawer, page, '旧机回收价（元）').getByText('旧机回收价须低于售价').waitFor()
+  await drawer.getByLabel('旧机回收价（元）').fill('200')
+  await choose(drawer, page, '能效等级', '1 级')
+  await drawer.getByRole('button', { name: '上架' }).click()
+  await drawer.waitFor({ state: 'hidden' })
+  const row = page.getByRole('row', { name: new RegExp(model) })
+  await row.getByText('进行中').waitFor()
+  await page.screenshot({ path: join(SHOTS, 'trade-in-offers.png') })
+
+  const listed = await call('GET', '/trade-in-offers?category=refrigerator&limit=100')
+  const offer = listed.body.items.find((o) => o.model === model)
+  assert.ok(offer, 'residents find the new offer')
+  assert.equal(offer.price_fen, 499900)
+  assert.equal(offer.old_unit_bonus_fen, 20000)
+
+  await row.getByRole('button', { name: '撤下' }).click()
+  await page.getByRole('dialog').getByRole('button', { name: '撤下' }).click()
+  await row.getByText('已撤下').waitFor()
+  const after = await call('GET', '/trade-in-offers?category=refrigerator&limit=100')
+  assert.ok(!after.body.items.some((o) => o.model === model), 'a withdrawn offer is not found')
+  await context.close()
+})
+
+step('a merchant answers a complaint in its ODR window with a settlement, then sends it to the bureau', async (browser) => {
+  const resident = await login('e2e-diner')
+  const filed = await call('POST', '/complaints', {
+    token: resident,
+    headers: { 'idempotency-key': `e2e-odr-${Date.now()}` },
+    body: {
+      merchant_id: '01936d4a-0000-7000-8000-000000000002',
+      category_code: 'service',
+      title: 'e2e 火锅店多收锅底费',
+      facts: '在店内用餐，结账时被多收锅底费38元，店员拒绝退还。',
+      demand: '退还多收的38元',
+      amount_fen: 3800,
+      occurred_on: shanghaiDate(-1),
+      contact_name: '李小红',
+      contact_phone: '13912345678',
+      contact_address: '重庆市渝中区民族路 88 号',
+      publish_consent: false,
+    },
+  })
+  assert.equal(filed.status, 201, JSON.stringify(filed.body))
+  assert.equal(filed.body.status, 'merchant_window')
+
+  const { context, page } = await signInByScan(browser, 'demo-merchant')
+  await page.getByRole('menuitem', { name: '消费投诉' }).click()
+  await page.getByRole('heading', { name: '消费投诉' }).waitFor()
+  await page.getByRole('link', { name: filed.body.number }).click()
+  await page.getByRole('heading', { name: /e2e 火锅店多收锅底费/ }).waitFor()
+  // The merchant sees the complainant masked.
+  await page.getByText('投诉内容').waitFor()
+  assert.equal(await page.getByText('13912345678').count(), 0)
+  await page.getByRole('button', { name: '答复 / 提出和解方案' }).click()
+  const dialog = page.getByRole('dialog', { name: '答复 / 提出和解方案' })
+  await dialog.getByRole('button', { name: '确定' }).click()
+  await dialog.getByText('必填').waitFor()
+  await dialog.getByLabel(/答复内容/).fill('已核实，确为多收')
+  await dialog.getByLabel(/和解方案/).fill('退还 38 元')
+  await dialog.getByRole('button', { name: '确定' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+  await page.getByText('退还 38 元').first().waitFor()
+  await page.screenshot({ path: join(SHOTS, 'merchant-case.png'), fullPage: true })
+
+  await page.getByRole('button', { name: '提交市场监管部门' }).click()
+  const escalate = page.getByRole('dialog', { name: '提交市场监管部门' })
+  await escalate.getByLabel(/说明/).fill('顾客要求另赔偿，协商未果')
+  await escalate.getByRole('button', { name: '确定' }).click()
+  await escalate.waitFor({ state: 'hidden' })
+  await page.getByRole('heading', { name: /待受理/ }).waitFor()
+  const seen = await call('GET', `/complaints/${filed.body.id}`, { token: resident })
+  assert.equal(seen.body.status, 'submitted')
+  assert.equal(seen.body.merchant_proposal, '退还 38 元')
+  await context.close()
+})
+
+step('an admin sets how many pickups a slot takes', async (browser) => {
+  const { context, page } = await signInByScan(browser, 'demo-admin')
+  await page.getByRole('menuitem', { name: '上门回收' }).click()
+  await page.getByRole('heading', { name: '上门回收时段' }).waitFor()
+  const morning = page.getByLabel('上午每日可约单数')
+  await morning.fill('37')
+  await page.getByRole('row', { name: /上午/ }).getByRole('button', { name: '保存' }).click()
+  await page.getByText('上午时段每天可约 37 单').waitFor()
+  const slots = await call('GET', `/recycling/slots?district_code=500103&date=${shanghaiDate(1)}`)
+  assert.equal(slots.body.find((s) => s.slot === 'morning').capacity, 37)
+  await context.close()
+})
+
 step('an admin creates a campaign and sees claims appear in its chart', async (browser) => {
   const { context, page } = await signInByScan(browser, 'demo-admin')
   await page.getByRole('heading', { name: '消费券活动' }).waitFor()
