@@ -10,6 +10,7 @@ use super::dto::{
 };
 use super::extract::{AdminUser, AuthUser};
 use super::service::{self, Identity};
+use super::user_directory::{self, UserQuery};
 use crate::error::{AppError, AppResult, ErrorBody, codes};
 use crate::rate_limit::client_ip;
 use crate::state::AppState;
@@ -126,6 +127,28 @@ pub async fn bind_phone(
     Ok(web::Json(
         service::bind_phone(&identity, user.user_id, info.pure_phone_number).await?,
     ))
+}
+
+/// Finds users to grant roles to: by id, phone number or part of a
+/// nickname, and/or those holding a staff role; at most 20, phones masked.
+#[utoipa::path(
+    operation_id = "find_users",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(UserQuery),
+    responses(
+        (status = 200, body = Vec<MeView>),
+        (status = 403, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: neither `q` nor `role`, or an unknown role", body = ErrorBody),
+    )
+)]
+#[get("/admin/users")]
+pub async fn find_users(
+    identity: web::Data<Identity>,
+    _admin: AdminUser,
+    q: web::Query<UserQuery>,
+) -> AppResult<web::Json<Vec<MeView>>> {
+    Ok(web::Json(user_directory::find(&identity, &q).await?))
 }
 
 /// Sets a user's granted roles and handler districts.

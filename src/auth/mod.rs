@@ -8,6 +8,7 @@ pub mod jwt;
 pub mod principal;
 pub mod routes;
 pub mod service;
+mod user_directory;
 
 pub use extract::{AdminUser, AuthUser, HandlerUser, MerchantUser};
 pub use principal::{Principal, Role};

@@ -7,6 +7,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::dev_login)
         .service(handlers::me)
         .service(handlers::bind_phone)
+        .service(handlers::find_users)
         .service(handlers::set_roles)
         .service(handlers::console_options)
         .service(handlers::create_console_ticket)

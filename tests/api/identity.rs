@@ -429,3 +429,98 @@ async fn only_admins_change_roles() {
         .assert_error(403, "forbidden");
     assert_eq!(roles(&app.me(&target).await), ["resident"]);
 }
+
+#[actix_web::test]
+async fn an_admin_finds_a_colleague_by_nickname_or_role_and_grants_a_role() {
+    let app = spawn_app().await;
+    let admin = app.login("demo-admin").await;
+    let resident = app.login("demo-resident").await;
+    let me = app.get("/api/v1/me", Some(&resident)).await;
+    let resident_id = me.body["id"].as_str().expect("id").to_owned();
+    let nickname = me.body["nickname"].as_str().expect("nickname").to_owned();
+
+    let part: String = nickname.chars().skip(1).take(3).collect();
+    let found = app
+        .get(
+            &format!("/api/v1/admin/users?q={}", urlencode(&part)),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(found.status, StatusCode::OK, "{}", found.text);
+    assert!(
+        found
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|u| u["id"] == resident_id.as_str()),
+        "{}",
+        found.text
+    );
+    let by_id = app
+        .get(
+            &format!("/api/v1/admin/users?q={resident_id}"),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(by_id.body.as_array().unwrap().len(), 1, "{}", by_id.text);
+
+    // `%` is a letter to search for, not "everyone".
+    let wildcard = app.get("/api/v1/admin/users?q=%25", Some(&admin)).await;
+    assert_eq!(wildcard.status, StatusCode::OK, "{}", wildcard.text);
+    assert!(
+        wildcard.body.as_array().unwrap().is_empty(),
+        "{}",
+        wildcard.text
+    );
+
+    let handlers = app
+        .get("/api/v1/admin/users?role=handler", Some(&admin))
+        .await;
+    assert!(
+        handlers.body.as_array().unwrap().iter().all(|u| u["roles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "handler")),
+        "{}",
+        handlers.text
+    );
+    assert!(!handlers.text.contains(&resident_id));
+
+    let granted = app
+        .put(
+            &format!("/api/v1/admin/users/{resident_id}/roles"),
+            Some(&admin),
+            json!({ "roles": ["handler"], "handler_districts": ["500106"] }),
+        )
+        .await;
+    assert_eq!(granted.status, StatusCode::OK, "{}", granted.text);
+    let handlers = app
+        .get("/api/v1/admin/users?role=handler", Some(&admin))
+        .await;
+    assert!(handlers.text.contains(&resident_id), "{}", handlers.text);
+
+    let nothing = app.get("/api/v1/admin/users", Some(&admin)).await;
+    assert_eq!(
+        nothing.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        nothing.text
+    );
+    let unknown = app.get("/api/v1/admin/users?role=king", Some(&admin)).await;
+    assert_eq!(
+        unknown.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        unknown.text
+    );
+    let refused = app
+        .get("/api/v1/admin/users?role=admin", Some(&resident))
+        .await;
+    assert_eq!(refused.status, StatusCode::FORBIDDEN, "{}", refused.text);
+}
+
+fn urlencode(text: &str) -> String {
+    text.bytes().map(|b| format!("%{b:02X}")).collect()
+}
