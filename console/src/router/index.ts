@@ -100,6 +100,12 @@ export const pages: RouteRecordRaw[] = [
     meta: { title: '工作日历', roles: ['admin'] },
   },
   {
+    path: 'admin/roles',
+    name: 'roles',
+    component: () => import('../views/admin-roles/RolesView.vue'),
+    meta: { title: '人员与角色', roles: ['admin'] },
+  },
+  {
     path: 'admin/audit',
     name: 'audit',
     component: () => import('../views/admin-audit/AuditView.vue'),

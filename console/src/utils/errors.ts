@@ -31,6 +31,11 @@ const REASONS: Record<string, string> = {
   shop_closed: '门店已关闭',
   must_be_below_price: '须低于售价',
   must_be_after_start_and_now: '须晚于开始时间和当前时间',
+  required_for_handler: '投诉处理人员须至少负责一个区县',
+  only_for_handler: '只有投诉处理人员才有负责区县',
+  cannot_remove_own_admin: '不能取消自己的管理员角色',
+  unknown_role: '角色不存在',
+  merchant_follows_approval: '商户角色随商户审核自动授予，不能在此调整',
 }
 
 /** Field → message, for showing each error beside its field. */

@@ -26,8 +26,8 @@ const { call, login } = apiClient(BASE)
 
 /** Opens the console, waits for its QR ticket and approves it as `openid`,
  * the way the mini-program does after a scan. */
-async function signInByScan(browser, openid, shot) {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 768 }, locale: 'zh-CN', timezoneId: 'Asia/Shanghai' })
+async function signInByScan(browser, openid, shot, viewport = { width: 1366, height: 768 }) {
+  const context = await browser.newContext({ viewport, locale: 'zh-CN', timezoneId: 'Asia/Shanghai', hasTouch: viewport.width < 1024 })
   const page = await context.newPage()
   lastPage = page
   const created = page.waitForResponse((r) => r.url().endsWith('/api/v1/auth/console/tickets') && r.request().method() === 'POST')
@@ -294,6 +294,7 @@ step('a merchant answers a complaint in its ODR window with a settlement, then s
   await dialog.getByRole('button', { name: '确定' }).click()
   await dialog.waitFor({ state: 'hidden' })
   await page.getByText('退还 38 元').first().waitFor()
+  await page.waitForFunction(() => ![...document.querySelectorAll('.el-overlay')].some((o) => getComputedStyle(o).display !== 'none'))
   await page.screenshot({ path: join(SHOTS, 'merchant-case.png'), fullPage: true })
 
   await page.getByRole('button', { name: '提交市场监管部门' }).click()
@@ -318,6 +319,33 @@ step('an admin sets how many pickups a slot takes', async (browser) => {
   await page.getByText('上午时段每天可约 37 单').waitFor()
   const slots = await call('GET', `/recycling/slots?district_code=500103&date=${shanghaiDate(1)}`)
   assert.equal(slots.body.find((s) => s.slot === 'morning').capacity, 37)
+  await context.close()
+})
+
+step('an admin makes a colleague a complaint handler for a district', async (browser) => {
+  const colleague = await login('e2e-colleague')
+  const before = await call('GET', '/me', { token: colleague })
+  const { context, page } = await signInByScan(browser, 'demo-admin')
+  await page.getByRole('menuitem', { name: '人员与角色' }).click()
+  await page.getByRole('heading', { name: '人员与角色' }).waitFor()
+  // The page opens on the handlers; the colleague is not one yet.
+  await page.getByRole('row', { name: /投诉处理人员/ }).first().waitFor()
+  await page.getByLabel('查找用户').fill(before.body.id)
+  await choose(page, page, '角色', '不限')
+  await page.getByRole('button', { name: '查找' }).click()
+  const row = page.getByRole('row', { name: /居民/ })
+  await row.getByRole('button', { name: '调整角色' }).click()
+  const dialog = page.getByRole('dialog', { name: /调整角色/ })
+  await dialog.getByText('投诉处理人员').click()
+  await choose(dialog, page, '负责区县', '沙坪坝区')
+  // A multiple select stays open after a pick; clicking the title closes it.
+  await dialog.locator('.el-dialog__title').click()
+  await dialog.getByRole('button', { name: '保存' }).click()
+  await dialog.waitFor({ state: 'hidden' })
+  await page.getByRole('row', { name: /沙坪坝区/ }).waitFor()
+  const after = await call('GET', '/me', { token: colleague })
+  assert.ok(after.body.roles.includes('handler'), JSON.stringify(after.body))
+  assert.deepEqual(after.body.handler_districts, ['500106'])
   await context.close()
 })
 
@@ -477,6 +505,32 @@ step('an admin loads next year\'s working-day calendar from a file and provision
   assert.equal(await provisionalIn(year), 0, `no ${year} deadline is provisional once its calendar is loaded`)
   await page.screenshot({ path: join(SHOTS, 'calendar.png') })
   await context.close()
+})
+
+step('on a tablet held upright the queue, a case and the till fit the screen', async (browser) => {
+  const tablet = { width: 768, height: 1024 }
+  // Nothing may push the page sideways: a handler on a tablet scrolls down, never across.
+  const fits = (page) =>
+    page.evaluate(() =>
+      // Element's own tables scroll inside their frame, so the frame is what must fit.
+      [...document.querySelectorAll('main table.data-table, main .el-table, main .el-card, main .el-form, main h1')].every(
+        (e) => e.getBoundingClientRect().right <= window.innerWidth + 1,
+      ),
+    )
+  const handler = await signInByScan(browser, 'demo-handler', false, tablet)
+  await handler.page.getByRole('heading', { name: '投诉工单' }).waitFor()
+  await handler.page.locator('tbody tr').first().waitFor()
+  assert.ok(await fits(handler.page), 'the queue fits 768 px')
+  await handler.page.screenshot({ path: join(SHOTS, 'queue-tablet.png') })
+  await handler.page.locator('tbody tr a').first().click()
+  await handler.page.getByText('办理记录').waitFor()
+  assert.ok(await fits(handler.page), 'the case page fits 768 px')
+  await handler.context.close()
+
+  const merchant = await signInByScan(browser, 'demo-merchant', false, tablet)
+  await merchant.page.getByRole('heading', { name: '收银核销' }).waitFor()
+  assert.ok(await fits(merchant.page), 'the till fits 768 px')
+  await merchant.context.close()
 })
 
 step('the dashboard shows a handler their districts and deadlines, and an admin the voucher funnel', async (browser) => {
