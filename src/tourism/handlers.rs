@@ -3,9 +3,12 @@ use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::*;
-use super::{Tourism, event_admin, event_calendar, route_admin, route_search, rules};
+use super::{
+    Tourism, catalogue_admin, event_admin, event_calendar, route_admin, route_search, rules,
+};
 use crate::auth::AdminUser;
 use crate::error::{AppResult, ErrorBody};
+use crate::pagination::PageQuery;
 
 /// Route themes.
 #[utoipa::path(tag = "tourism", responses((status = 200, body = Vec<Code>)))]
@@ -49,6 +52,43 @@ pub async fn get_route(
 ) -> AppResult<web::Json<RouteDetail>> {
     Ok(web::Json(
         route_search::get_route(&svc, id.into_inner(), q.coord).await?,
+    ))
+}
+
+/// Every route, unpublished ones included, newest first: what the console
+/// lists to edit.
+#[utoipa::path(
+    tag = "tourism",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = RoutePage), (status = 403, body = ErrorBody))
+)]
+#[get("/admin/tourism/routes")]
+pub async fn admin_list_routes(
+    svc: web::Data<Tourism>,
+    _admin: AdminUser,
+    q: web::Query<PageQuery>,
+) -> AppResult<web::Json<RoutePage>> {
+    Ok(web::Json(
+        catalogue_admin::all_routes(&svc, q.into_inner()).await?,
+    ))
+}
+
+/// A route to edit, published or not, with its stops (GCJ-02).
+#[utoipa::path(
+    tag = "tourism",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "route id")),
+    responses((status = 200, body = RouteDetail), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+#[get("/admin/tourism/routes/{id}")]
+pub async fn admin_get_route(
+    svc: web::Data<Tourism>,
+    _admin: AdminUser,
+    id: web::Path<Uuid>,
+) -> AppResult<web::Json<RouteDetail>> {
+    Ok(web::Json(
+        catalogue_admin::route_for_edit(&svc, id.into_inner()).await?,
     ))
 }
 
@@ -141,6 +181,24 @@ pub async fn get_event(
 ) -> AppResult<web::Json<EventView>> {
     Ok(web::Json(
         event_calendar::get_event(&svc, id.into_inner(), q.coord).await?,
+    ))
+}
+
+/// Every event, past and unpublished ones included, latest start first.
+#[utoipa::path(
+    tag = "tourism",
+    security(("bearer" = [])),
+    params(PageQuery),
+    responses((status = 200, body = EventPage), (status = 403, body = ErrorBody))
+)]
+#[get("/admin/events")]
+pub async fn admin_list_events(
+    svc: web::Data<Tourism>,
+    _admin: AdminUser,
+    q: web::Query<PageQuery>,
+) -> AppResult<web::Json<EventPage>> {
+    Ok(web::Json(
+        catalogue_admin::all_events(&svc, q.into_inner()).await?,
     ))
 }
 

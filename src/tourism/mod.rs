@@ -3,6 +3,7 @@
 //! `Tourism` is what they all work over.
 
 pub mod catalogue;
+pub mod catalogue_admin;
 pub mod dto;
 pub mod event_admin;
 pub mod event_calendar;

@@ -344,6 +344,20 @@ async fn admins_create_edit_and_unpublish_routes_and_the_lists_follow_at_once() 
         .get("/api/v1/tourism/routes?theme=graduation", None)
         .await;
     assert!(!titles(&list.body).contains(&"测试线路：解放碑到鹅岭".to_owned()));
+    // The admin still finds it, first as the newest, to publish it again.
+    let mine = app.get(path, Some(&admin)).await;
+    assert_eq!(mine.body["items"][0]["id"], id.as_str(), "{}", mine.text);
+    assert_eq!(mine.body["items"][0]["published"], false);
+    let to_edit = app.get(&format!("{path}/{id}"), Some(&admin)).await;
+    assert_eq!(to_edit.status, StatusCode::OK, "{}", to_edit.text);
+    assert_eq!(to_edit.body["stops"].as_array().unwrap().len(), 3);
+    let resident = app.login("demo-resident").await;
+    app.get(path, Some(&resident))
+        .await
+        .assert_error(403, "forbidden");
+    app.get(&format!("{path}/{id}"), Some(&resident))
+        .await
+        .assert_error(403, "forbidden");
     app.patch(
         &format!("{path}/01936d4a-0000-7000-8007-000000000999"),
         Some(&admin),
@@ -482,6 +496,33 @@ async fn route_and_event_input_is_checked_and_only_admins_may_write() {
     )
     .await;
     assert!(!names(&app.get(&calendar, None).await.body).contains(&"测试夜市".to_owned()));
+    // Unpublished, and every seed event, past ones too, in the admin's list.
+    let mut listed = Vec::new();
+    let mut next = Some(String::new());
+    while let Some(cursor) = next {
+        let page = app
+            .get(
+                &format!("/api/v1/admin/events?limit=100&cursor={cursor}"),
+                Some(&admin),
+            )
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        listed.extend(page.body["items"].as_array().unwrap().clone());
+        next = page.body["next_cursor"].as_str().map(str::to_owned);
+    }
+    let ours = listed.iter().find(|e| e["id"] == id.as_str()).unwrap();
+    assert_eq!(ours["published"], false);
+    let starts: Vec<&str> = listed
+        .iter()
+        .map(|e| e["starts_at"].as_str().unwrap())
+        .collect();
+    assert!(starts.windows(2).all(|w| w[0] >= w[1]), "latest first");
+    app.get(
+        "/api/v1/admin/events",
+        Some(&app.login("demo-merchant").await),
+    )
+    .await
+    .assert_error(403, "forbidden");
     app.get(&format!("/api/v1/events/{id}"), None)
         .await
         .assert_error(404, "not_found");
