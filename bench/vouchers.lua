@@ -39,7 +39,8 @@ function request()
     return wrk.format("POST", "/api/v1/voucher-campaigns/" .. campaign .. "/claims", headers, "")
   end
   local code = codes[((counter - 1) % #codes) + 1]
-  local body = string.format('{"code":"%s","shop_id":"%s","order_amount_fen":12800}', code, shop)
+  -- One voucher per payment: each redemption is its own till order.
+  local body = string.format('{"code":"%s","shop_id":"%s","order_amount_fen":12800,"order_no":"%s"}', code, shop, key)
   local headers = {
     ["Authorization"] = "Bearer " .. merchant_token,
     ["Content-Type"] = "application/json",

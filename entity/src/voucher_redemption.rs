@@ -15,6 +15,8 @@ pub struct Model {
     pub order_amount_fen: i64,
     pub discount_fen: i64,
     pub payable_fen: i64,
+    /// The till's order or payment reference: one voucher per payment.
+    pub order_no: Option<String>,
     pub created_at: DateTimeUtc,
     pub reversed_at: Option<DateTimeUtc>,
     pub reversed_by: Option<Uuid>,

@@ -18,6 +18,7 @@ mod m20261201_000013_legal_corners;
 mod m20261201_000014_withdrawn_applications;
 mod m20261201_000015_change_notifications;
 mod m20261201_000016_console_tickets;
+mod m20261202_000017_one_voucher_per_payment;
 
 pub struct Migrator;
 
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_withdrawn_applications::Migration),
             Box::new(m20261201_000015_change_notifications::Migration),
             Box::new(m20261201_000016_console_tickets::Migration),
+            Box::new(m20261202_000017_one_voucher_per_payment::Migration),
         ]
     }
 }

@@ -122,6 +122,10 @@ pub struct RedeemRequest {
     pub shop_id: Uuid,
     #[validate(range(min = 1, max = 100_000_000_i64))]
     pub order_amount_fen: i64,
+    /// The till's order or payment reference. One voucher per payment: a
+    /// second voucher on the same order at this merchant is refused.
+    #[validate(length(min = 1, max = 64), custom(function = "not_blank"))]
+    pub order_no: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -131,6 +135,7 @@ pub struct Redeemed {
     pub discount_fen: i64,
     pub payable_fen: i64,
     pub order_amount_fen: i64,
+    pub order_no: String,
     pub redeemed_at: DateTime<Utc>,
 }
 

@@ -130,7 +130,7 @@ pub async fn mine(
         (status = 200, body = Redeemed),
         (status = 403, description = "`forbidden` (not your shop), `not_applicable` (category or district)", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`already_redeemed`, `expired`, `voucher_void`", body = ErrorBody),
+        (status = 409, description = "`already_redeemed`, `expired`, `voucher_void`, `one_voucher_per_payment` (this order already has a live voucher at this merchant)", body = ErrorBody),
         (status = 422, description = "`threshold_not_met`, `validation_failed`, `idempotency_key_reused`", body = ErrorBody),
     )
 )]

@@ -32,6 +32,8 @@ pub const VOIDED: &str = "voucher_void";
 
 pub const ALREADY_REVERSED: &str = "already_reversed";
 
+pub const ONE_VOUCHER_PER_PAYMENT: &str = "one_voucher_per_payment";
+
 pub const REVERSAL_WINDOW_CLOSED: &str = "reversal_window_closed";
 
 const REDEMPTION_SCOPE: &str = "voucher_redemption";
@@ -70,12 +72,17 @@ pub async fn redeem(
     refuse_spent(&v, now)?;
     let info = campaign(svc, v.campaign_id).await?;
     let (discount_fen, payable_fen) = discount_at(&info, &shop, input.order_amount_fen)?;
+    let order_no = input.order_no.trim().to_owned();
+    if let Some(earlier) = live_redemption_on(&svc.db, shop.merchant_id, &order_no).await? {
+        return Err(second_voucher(&earlier));
+    }
     let redeemed = Redeemed {
         redemption_id: Uuid::now_v7(),
         voucher_id: v.id,
         discount_fen,
         payable_fen,
         order_amount_fen: input.order_amount_fen,
+        order_no: order_no.clone(),
         redeemed_at: now,
     };
     let body = serde_json::to_value(&redeemed).map_err(AppError::internal)?;
@@ -84,7 +91,7 @@ pub async fn redeem(
         txn.rollback().await?;
         return Err(why_not_taken(svc, v.id, now).await);
     }
-    voucher_redemption::Entity::insert(voucher_redemption::ActiveModel {
+    let inserted = voucher_redemption::Entity::insert(voucher_redemption::ActiveModel {
         id: Set(redeemed.redemption_id),
         voucher_id: Set(v.id),
         campaign_id: Set(v.campaign_id),
@@ -94,13 +101,47 @@ pub async fn redeem(
         order_amount_fen: Set(input.order_amount_fen),
         discount_fen: Set(discount_fen),
         payable_fen: Set(payable_fen),
+        order_no: Set(Some(order_no.clone())),
         created_at: Set(now),
         reversed_at: Set(None),
         reversed_by: Set(None),
     })
     .exec_without_returning(&txn)
-    .await?;
+    .await;
+    if let Err(e) = inserted {
+        txn.rollback().await?;
+        // Two tills on one order at once: the unique index lets one through.
+        if let Some(earlier) = live_redemption_on(&svc.db, shop.merchant_id, &order_no).await? {
+            return Err(second_voucher(&earlier));
+        }
+        return Err(e.into());
+    }
     idempotency::commit_answer(txn, &retry, (StatusCode::OK, body), now).await
+}
+
+/// The redemption, not reversed, already on this order at this merchant.
+async fn live_redemption_on(
+    db: &impl sea_orm::ConnectionTrait,
+    merchant_id: Uuid,
+    order_no: &str,
+) -> AppResult<Option<voucher_redemption::Model>> {
+    Ok(voucher_redemption::Entity::find()
+        .filter(voucher_redemption::Column::MerchantId.eq(merchant_id))
+        .filter(voucher_redemption::Column::OrderNo.eq(order_no))
+        .filter(voucher_redemption::Column::ReversedAt.is_null())
+        .one(db)
+        .await?)
+}
+
+fn second_voucher(earlier: &voucher_redemption::Model) -> AppError {
+    AppError::conflict(
+        ONE_VOUCHER_PER_PAYMENT,
+        "该订单已使用过一张消费券，每笔支付限用一张",
+    )
+    .with_details(json!({
+        "redemption_id": earlier.id,
+        "redeemed_at": earlier.created_at,
+    }))
 }
 
 /// The discount and what is left to pay, if the voucher applies at this

@@ -280,7 +280,7 @@ async fn a_resident_downloads_their_data_then_closes_the_account() {
     app.post(
         "/api/v1/merchant/redemptions",
         Some(&merchant),
-        json!({"code": voucher["code"], "shop_id": RESTAURANT_500103, "order_amount_fen": 20000}),
+        json!({"code": voucher["code"], "shop_id": RESTAURANT_500103, "order_amount_fen": 20000, "order_no": "POS-void-1"}),
     )
     .await
     .assert_error(409, "voucher_void");

@@ -73,11 +73,24 @@ pub(crate) async fn claim_ok(app: &TestApp, token: &str, campaign: &str) -> Valu
     res.body["voucher"].clone()
 }
 
+/// Redeems on an order of its own: each till sale is a new payment.
 async fn redeem(app: &TestApp, token: &str, code: &str, shop: &str, amount: i64) -> Response {
+    let order_no = format!("POS-{}", uuid::Uuid::now_v7().simple());
+    redeem_on(app, token, code, shop, amount, &order_no).await
+}
+
+async fn redeem_on(
+    app: &TestApp,
+    token: &str,
+    code: &str,
+    shop: &str,
+    amount: i64,
+    order_no: &str,
+) -> Response {
     app.post(
         "/api/v1/merchant/redemptions",
         Some(token),
-        json!({"code": code, "shop_id": shop, "order_amount_fen": amount}),
+        json!({"code": code, "shop_id": shop, "order_amount_fen": amount, "order_no": order_no}),
     )
     .await
 }
@@ -369,7 +382,7 @@ async fn redemption_checks_every_rule_of_the_till() {
     app.post(
         "/api/v1/merchant/redemptions",
         Some(&merchant),
-        json!({"code": code, "shop_id": RESTAURANT_500103, "order_amount_fen": -5}),
+        json!({"code": code, "shop_id": RESTAURANT_500103, "order_amount_fen": -5, "order_no": "POS-1"}),
     )
     .await
     .assert_error(422, "validation_failed");
@@ -518,6 +531,125 @@ async fn two_tills_scanning_one_code_at_once_redeem_it_once() {
 }
 
 #[actix_web::test]
+async fn one_payment_takes_one_voucher_until_it_is_reversed() {
+    let app = spawn_app().await;
+    let id = create_campaign(&app, campaign_body(&app, 10, 10, 1)).await;
+    app.clock.advance(Duration::hours(1));
+    let mut codes = Vec::new();
+    for who in ["payer-a", "payer-b", "payer-c", "payer-d"] {
+        let token = app.login(who).await;
+        codes.push(
+            claim_ok(&app, &token, &id).await["code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let merchant = app.login("demo-merchant").await;
+    // Two 满100减25 vouchers on one 300-yuan order would give 50 off.
+    let first = redeem_on(
+        &app,
+        &merchant,
+        &codes[0],
+        RESTAURANT_500103,
+        30000,
+        "POS-300",
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.text);
+    assert_eq!(first.body["order_no"], "POS-300");
+    let second = redeem_on(
+        &app,
+        &merchant,
+        &codes[1],
+        RESTAURANT_500103,
+        30000,
+        " POS-300 ",
+    )
+    .await;
+    second.assert_error(409, "one_voucher_per_payment");
+    assert_eq!(
+        second.body["details"]["redemption_id"],
+        first.body["redemption_id"]
+    );
+    // Refused, the second voucher is still its holder's to spend.
+    let elsewhere = redeem_on(
+        &app,
+        &merchant,
+        &codes[1],
+        RESTAURANT_500103,
+        30000,
+        "POS-301",
+    )
+    .await;
+    assert_eq!(elsewhere.status, StatusCode::OK, "{}", elsewhere.text);
+    // Order numbers are the merchant's own: another merchant's POS-300 is another payment.
+    let other = app.login("demo-merchant-b").await;
+    let theirs = redeem_on(
+        &app,
+        &other,
+        &codes[2],
+        OTHER_MERCHANTS_SHOP,
+        30000,
+        "POS-300",
+    )
+    .await;
+    assert_ne!(theirs.code(), "one_voucher_per_payment", "{}", theirs.text);
+    // A reversal frees the order for another voucher.
+    let reversal = format!(
+        "/api/v1/merchant/redemptions/{}/reversal",
+        first.body["redemption_id"].as_str().unwrap()
+    );
+    let back = app.post(&reversal, Some(&merchant), json!({})).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text);
+    let after = redeem_on(
+        &app,
+        &merchant,
+        &codes[3],
+        RESTAURANT_500103,
+        30000,
+        "POS-300",
+    )
+    .await;
+    assert_eq!(after.status, StatusCode::OK, "{}", after.text);
+    assert_eq!(
+        stats(&app, &id).await["discount_fen"],
+        5000,
+        "one voucher per paid order"
+    );
+    redeem_on(&app, &merchant, &codes[0], RESTAURANT_500103, 30000, "  ")
+        .await
+        .assert_error(422, "validation_failed");
+}
+
+#[actix_web::test]
+async fn two_vouchers_scanned_on_one_order_at_once_take_one() {
+    let app = spawn_app().await;
+    let id = create_campaign(&app, campaign_body(&app, 10, 10, 1)).await;
+    app.clock.advance(Duration::hours(1));
+    let mut codes = Vec::new();
+    for i in 0..6 {
+        let token = app.login(&format!("rush-{i}")).await;
+        codes.push(
+            claim_ok(&app, &token, &id).await["code"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let merchant = app.login("demo-merchant").await;
+    let tills = join_all(
+        codes
+            .iter()
+            .map(|code| redeem_on(&app, &merchant, code, RESTAURANT_500103, 15000, "POS-RUSH")),
+    )
+    .await;
+    assert_eq!(count(&tills, 200, None), 1);
+    assert_eq!(count(&tills, 409, Some("one_voucher_per_payment")), 5);
+    assert_eq!(stats(&app, &id).await["redeemed"], 1);
+}
+
+#[actix_web::test]
 async fn a_retried_redemption_is_answered_once() {
     let app = spawn_app().await;
     let id = create_campaign(&app, campaign_body(&app, 10, 10, 1)).await;
@@ -534,7 +666,7 @@ async fn a_retried_redemption_is_answered_once() {
             .post(app.url("/api/v1/merchant/redemptions"))
             .bearer_auth(&merchant)
             .header("Idempotency-Key", "till-7-order-1")
-            .json(&json!({"code": code, "shop_id": RESTAURANT_500103, "order_amount_fen": amount}));
+            .json(&json!({"code": code, "shop_id": RESTAURANT_500103, "order_amount_fen": amount, "order_no": "till-7-order-1"}));
         async move { into_response(req.send().await.unwrap()).await }
     };
     let first = send(15000).await;
