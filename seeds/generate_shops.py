@@ -172,7 +172,7 @@ def add(spot_key, spot, category, max_m):
         "address": f"{street} {random.randint(1, 320)} 号",
         "district_code": spot["district"],
         "lat": lat, "lng": lng,
-        "phone": f"023-6{random.randint(1000000, 9999999)}",
+        "phone": f"023-0{random.randint(1000000, 9999999)}",  # never assignable: see README.md
         "opening_hours": hours,
         "exceptions": exceptions,
         "tags": tags,

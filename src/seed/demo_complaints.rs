@@ -159,7 +159,7 @@ fn demo_case(
         amount_fen: Set(i64::from(2_000 + i * 350)),
         occurred_on: Set(received),
         contact_name: Set("李小渝".to_owned()),
-        contact_phone: Set("13800230001".to_owned()),
+        contact_phone: Set("02300230001".to_owned()),
         contact_address: Set(Some("重庆市渝中区民族路 1 号".to_owned())),
         publish_consent: Set(!i.is_multiple_of(3)),
         status: Set(status),

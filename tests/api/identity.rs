@@ -34,7 +34,7 @@ async fn each_demo_account_has_its_roles() {
     assert_eq!(roles(&admin), ["resident", "admin"]);
 
     // Phones are shown masked even to their owner's own profile view.
-    assert_eq!(resident["phone_masked"], "138****0001");
+    assert_eq!(resident["phone_masked"], "023****0001");
 }
 
 #[actix_web::test]
