@@ -280,7 +280,7 @@ async fn price(
             OUTSIDE_PROGRAMME,
             "发票日期不在以旧换新补贴活动期内",
         )
-        .with_details(json!({ "invoice_date": invoice_date })));
+        .with_details(json!({ "invoice_date": invoice_date, "reason": rules::NO_PROGRAMME })));
     };
     let Some(category) = book.category(&input.category, invoice_date) else {
         return Err(AppError::invalid_field("category", rules::UNKNOWN_CATEGORY));

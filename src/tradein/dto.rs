@@ -15,6 +15,8 @@ pub struct TradeInCategory {
     pub name: String,
     pub group: Group,
     pub rule: String,
+    /// false between programmes: `rule` is the last one, and nothing is earned now.
+    pub programme_in_force: bool,
     pub rule_name: String,
     /// Rate by efficiency grade, e.g. `{"1": 0.2, "2": 0.15}`; empty for a flat rate.
     pub grade_rates: std::collections::BTreeMap<String, f64>,
@@ -38,7 +40,9 @@ pub struct QuoteQuery {
     pub price_fen: i64,
     /// 1–5; required for appliances, ignored for phones, tablets and watches.
     pub efficiency_grade: Option<u8>,
-    /// The purchase (invoice) day; default today in Chongqing.
+    /// The invoice date; default today in Chongqing.
+    pub invoice_date: Option<NaiveDate>,
+    /// Older name of `invoice_date` (deprecated).
     pub date: Option<NaiveDate>,
     /// Whether the old unit's recycling is booked (adds the Chongqing extra).
     pub recycling: Option<bool>,
@@ -48,7 +52,8 @@ pub struct QuoteQuery {
 pub struct QuoteView {
     pub eligible: bool,
     /// Why nothing is earned: `efficiency_grade_not_eligible`,
-    /// `efficiency_grade_required`, `price_over_limit`, `no_rule_in_force`.
+    /// `efficiency_grade_required`, `price_over_limit`, `no_programme` (no
+    /// national programme in force on the invoice date).
     pub reason: Option<String>,
     pub subsidy_fen: i64,
     /// e.g. 0.2 for 20%.
@@ -286,4 +291,18 @@ pub struct SlotCapacity {
     pub slot: String,
     #[validate(range(min = 0, max = 10_000))]
     pub capacity: i32,
+}
+
+/// A rule set and whether it is in force today.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RuleSetView {
+    #[serde(flatten)]
+    pub set: super::rules::RuleSet,
+    pub in_force_today: bool,
+}
+
+/// The new last day of a rule set's window (Chongqing date, inclusive).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct EndRuleSet {
+    pub effective_to: NaiveDate,
 }

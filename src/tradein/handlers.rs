@@ -1,10 +1,11 @@
-use actix_web::{HttpRequest, HttpResponse, delete, get, post, put, web};
+use actix_web::{HttpRequest, HttpResponse, delete, get, patch, post, put, web};
 use uuid::Uuid;
 use validator::Validate;
 
 use super::dto::*;
 use super::review::{self, Decision};
-use super::{TradeIn, applications, offers, pickups, quotes};
+use super::rules::RuleSet;
+use super::{TradeIn, applications, offers, pickups, quotes, rule_sets};
 use crate::auth::{AdminUser, AuthUser, MerchantUser, Role};
 use crate::error::{AppResult, ErrorBody};
 use crate::idempotency;
@@ -33,6 +34,69 @@ pub async fn quote(
     q: web::Query<QuoteQuery>,
 ) -> AppResult<web::Json<QuoteView>> {
     Ok(web::Json(quotes::quote(&svc, &q).await?))
+}
+
+/// Every subsidy rule set, the latest start first, with whether it is in force today.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<RuleSetView>), (status = 403, body = ErrorBody))
+)]
+#[get("/admin/trade-in/rule-sets")]
+pub async fn list_rule_sets(
+    svc: web::Data<TradeIn>,
+    _admin: AdminUser,
+) -> AppResult<web::Json<Vec<RuleSetView>>> {
+    Ok(web::Json(rule_sets::list(&svc).await?))
+}
+
+/// Publishes a rule set (a new programme year): same shape as
+/// `seeds/trade_in_rules.json`. The same set sent again answers 200.
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    request_body = RuleSet,
+    responses(
+        (status = 201, body = RuleSetView),
+        (status = 200, description = "the same set was already published (a retry)", body = RuleSetView),
+        (status = 403, body = ErrorBody),
+        (status = 409, description = "`rule_set_exists`: another set has this code", body = ErrorBody),
+        (status = 422, description = "`validation_failed`: a window overlapping another set of its kind, rates, caps or quotas out of range, unknown categories", body = ErrorBody),
+    )
+)]
+#[post("/admin/trade-in/rule-sets")]
+pub async fn publish_rule_set(
+    svc: web::Data<TradeIn>,
+    _admin: AdminUser,
+    body: web::Json<RuleSet>,
+) -> AppResult<HttpResponse> {
+    let (status, view) = rule_sets::publish(&svc, body.into_inner()).await?;
+    Ok(HttpResponse::build(status).json(view))
+}
+
+/// Sets the last day of a rule set's window (today or later).
+#[utoipa::path(
+    tag = "trade-in",
+    security(("bearer" = [])),
+    params(("code" = String, Path, description = "rule set code")),
+    request_body = EndRuleSet,
+    responses(
+        (status = 200, body = RuleSetView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`validation_failed`: in the past, before the start, or overlapping another set", body = ErrorBody),
+    )
+)]
+#[patch("/admin/trade-in/rule-sets/{code}")]
+pub async fn end_rule_set(
+    svc: web::Data<TradeIn>,
+    _admin: AdminUser,
+    code: web::Path<String>,
+    body: web::Json<EndRuleSet>,
+) -> AppResult<web::Json<RuleSetView>> {
+    Ok(web::Json(
+        rule_sets::end(&svc, &code, body.into_inner()).await?,
+    ))
 }
 
 /// Lists a trade-in offer at one of the caller's shops. Send an

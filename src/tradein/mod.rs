@@ -12,6 +12,8 @@ pub mod quotes;
 pub mod review;
 pub mod routes;
 pub mod rule_book;
+pub mod rule_checks;
+pub mod rule_sets;
 pub mod rules;
 #[cfg(test)]
 mod service_tests;

@@ -153,7 +153,10 @@ async fn known_categories(svc: &TradeIn, asked: &[String]) -> AppResult<Vec<Stri
     let mut categories = asked.to_vec();
     categories.sort();
     categories.dedup();
-    if let Some(unknown) = categories.iter().find(|c| book.category(c, day).is_none()) {
+    if let Some(unknown) = categories
+        .iter()
+        .find(|c| book.catalogue_category(c, day).is_none())
+    {
         return Err(AppError::invalid_field(
             "categories",
             &format!("unknown_category:{unknown}"),

@@ -10,18 +10,21 @@ use crate::error::{AppError, AppResult};
 pub async fn categories(svc: &TradeIn) -> AppResult<Vec<TradeInCategory>> {
     let book = rule_book(svc).await?;
     let day = svc.today();
-    let Some((set, categories)) = book.national(day) else {
+    // Between programmes the products stay listed, marked as earning nothing.
+    let Some((set, categories)) = book.catalogue(day) else {
         return Ok(Vec::new());
     };
+    let in_force = set.in_force_on(day);
     Ok(categories
         .iter()
         .map(|c| {
-            let bonus = book.recycling_bonus(&c.code, day);
+            let bonus = book.recycling_bonus(&c.code, day).filter(|_| in_force);
             TradeInCategory {
                 code: c.code.clone(),
                 name: c.name.clone(),
                 group: c.group,
                 rule: set.code.clone(),
+                programme_in_force: in_force,
                 rule_name: set.name.clone(),
                 grade_rates: c
                     .grade_rates_bp
@@ -53,7 +56,7 @@ pub(super) fn check_price_and_grade(price_fen: i64, grade: Option<u8>) -> AppRes
 pub async fn quote(svc: &TradeIn, q: &QuoteQuery) -> AppResult<QuoteView> {
     check_price_and_grade(q.price_fen, q.efficiency_grade)?;
     let book = rule_book(svc).await?;
-    let day = q.date.unwrap_or_else(|| svc.today());
+    let day = q.invoice_date.or(q.date).unwrap_or_else(|| svc.today());
     let quote = book.quote(&Purchase {
         category: &q.category,
         price_fen: q.price_fen,
@@ -65,7 +68,7 @@ pub async fn quote(svc: &TradeIn, q: &QuoteQuery) -> AppResult<QuoteView> {
         return Err(AppError::invalid_field("category", rules::UNKNOWN_CATEGORY));
     }
     let name = book
-        .category(&q.category, day)
+        .catalogue_category(&q.category, day)
         .map_or(q.category.as_str(), |c| c.name.as_str());
     Ok(QuoteView {
         explanation: quote.explanation(name, q.price_fen),

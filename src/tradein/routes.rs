@@ -5,6 +5,9 @@ use super::handlers;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(handlers::categories)
         .service(handlers::quote)
+        .service(handlers::list_rule_sets)
+        .service(handlers::publish_rule_set)
+        .service(handlers::end_rule_set)
         .service(handlers::create_offer)
         .service(handlers::my_offers)
         .service(handlers::withdraw_offer)

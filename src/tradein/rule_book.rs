@@ -30,7 +30,8 @@ pub async fn rule_book(svc: &TradeIn) -> AppResult<Arc<RuleBook>> {
         .map_err(|e| e.clone_for_reply())
 }
 
-/// The group of a category in the rules in force today (offers need it).
+/// The group of a category in the catalogue of `day` (offers need it),
+/// also between programmes.
 pub fn group_of(book: &RuleBook, category: &str, day: NaiveDate) -> Option<Group> {
-    book.category(category, day).map(|c| c.group)
+    book.catalogue_category(category, day).map(|c| c.group)
 }

@@ -11,10 +11,13 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
+use super::rule_checks;
+
 pub const BASIS_POINTS: i64 = 10_000;
 
 // Reasons a purchase earns nothing (the quote says which).
-pub const NO_RULE_IN_FORCE: &str = "no_rule_in_force";
+/// No national programme is in force on the invoice date.
+pub const NO_PROGRAMME: &str = "no_programme";
 pub const UNKNOWN_CATEGORY: &str = "unknown_category";
 pub const GRADE_REQUIRED: &str = "efficiency_grade_required";
 pub const GRADE_NOT_ELIGIBLE: &str = "efficiency_grade_not_eligible";
@@ -29,7 +32,7 @@ pub enum Group {
     Digital,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CategoryRule {
     pub code: String,
     pub name: String,
@@ -50,7 +53,7 @@ pub struct CategoryRule {
     pub per_year: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum RuleBody {
     /// The national subsidy per category.
@@ -58,7 +61,12 @@ pub enum RuleBody {
     /// Chongqing's extra when the old unit's recycling is booked.
     RecyclingBonus {
         rate_bp: u32,
+        /// Most extra per item, if any.
         cap_fen: Option<i64>,
+        /// true: national subsidy and extra together stay within the
+        /// national cap; false: the extra comes on top of it.
+        #[serde(default)]
+        within_national_cap: bool,
         categories: Vec<String>,
     },
     /// 家电下乡: products listed for rural residents.
@@ -75,7 +83,10 @@ impl RuleBody {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A versioned rule set, as in `seeds/trade_in_rules.json`: a code such as
+/// `national-2027`, a name, a window of Chongqing dates (both ends
+/// inclusive; no end: until ended) and by `kind` its rules.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct RuleSet {
     pub code: String,
     pub name: String,
@@ -90,11 +101,17 @@ impl RuleSet {
         day >= self.effective_from && self.effective_to.is_none_or(|end| day <= end)
     }
 
-    fn overlaps(&self, other: &RuleSet) -> bool {
+    pub fn overlaps(&self, other: &RuleSet) -> bool {
         let ends_before =
             |a: &RuleSet, b: &RuleSet| a.effective_to.is_some_and(|end| end < b.effective_from);
         !(ends_before(self, other) || ends_before(other, self))
     }
+}
+
+/// A set of the same kind as `set` in force on one of its days.
+pub fn clash<'a>(sets: &'a [RuleSet], set: &RuleSet) -> Option<&'a RuleSet> {
+    sets.iter()
+        .find(|s| s.code != set.code && s.body.kind() == set.body.kind() && s.overlaps(set))
 }
 
 /// Every rule set, checked to be consistent.
@@ -116,19 +133,15 @@ impl RuleBook {
             if sets[..i].iter().any(|s| s.code == set.code) {
                 return Err(format!("rule set {} appears twice", set.code));
             }
-            if set.effective_to.is_some_and(|end| end < set.effective_from) {
-                return Err(format!("rule set {} ends before it starts", set.code));
-            }
-            if let Some(clash) = sets[..i]
-                .iter()
-                .find(|s| s.body.kind() == set.body.kind() && s.overlaps(set))
-            {
+            if let Some(clash) = clash(&sets[..i], set) {
                 return Err(format!(
                     "rule sets {} and {} are both in force on some day",
                     clash.code, set.code
                 ));
             }
-            check_body(&set.code, &set.body)?;
+            if let Some((field, reason)) = rule_checks::check_set(set).into_iter().next() {
+                return Err(format!("rule set {}: {field}: {reason}", set.code));
+            }
         }
         Ok(Self { sets })
     }
@@ -156,19 +169,50 @@ impl RuleBook {
         self.national(day)?.1.iter().find(|c| c.code == code)
     }
 
+    /// The national set whose categories name the products on `day`: the
+    /// one in force, else the latest that started before it, else the
+    /// first. Between programmes the products are still what merchants
+    /// sell and recyclers collect; only the subsidy is gone.
+    pub fn catalogue(&self, day: NaiveDate) -> Option<(&RuleSet, &[CategoryRule])> {
+        let nationals = self.sets.iter().filter_map(|s| match &s.body {
+            RuleBody::National { categories } => Some((s, categories.as_slice())),
+            _ => None,
+        });
+        self.national(day)
+            .or_else(|| nationals.clone().rfind(|(s, _)| s.effective_from <= day))
+            .or_else(|| nationals.clone().next())
+    }
+
+    pub fn catalogue_category(&self, code: &str, day: NaiveDate) -> Option<&CategoryRule> {
+        self.catalogue(day)?.1.iter().find(|c| c.code == code)
+    }
+
     /// The recycling bonus for `category` on `day`: (set, rate, cap).
     pub fn recycling_bonus(
         &self,
         category: &str,
         day: NaiveDate,
     ) -> Option<(&RuleSet, u32, Option<i64>)> {
+        self.recycling_extra(category, day)
+            .map(|(set, rate, cap, _)| (set, rate, cap))
+    }
+
+    /// As `recycling_bonus`, with whether it stays within the national cap.
+    fn recycling_extra(
+        &self,
+        category: &str,
+        day: NaiveDate,
+    ) -> Option<(&RuleSet, u32, Option<i64>, bool)> {
         let set = self.in_force("recycling_bonus", day)?;
         match &set.body {
             RuleBody::RecyclingBonus {
                 rate_bp,
                 cap_fen,
+                within_national_cap,
                 categories,
-            } if categories.iter().any(|c| c == category) => Some((set, *rate_bp, *cap_fen)),
+            } if categories.iter().any(|c| c == category) => {
+                Some((set, *rate_bp, *cap_fen, *within_national_cap))
+            }
             _ => None,
         }
     }
@@ -207,7 +251,16 @@ impl RuleBook {
                 .map(|s| s.code.clone()),
         };
         let Some((set, categories)) = self.national(purchase.day) else {
-            quote.reason = Some(NO_RULE_IN_FORCE);
+            quote.reason = Some(
+                if self
+                    .catalogue_category(purchase.category, purchase.day)
+                    .is_some()
+                {
+                    NO_PROGRAMME
+                } else {
+                    UNKNOWN_CATEGORY
+                },
+            );
             return quote;
         };
         quote.rule = Some(set.code.clone());
@@ -246,11 +299,17 @@ impl RuleBook {
         quote.capped = uncapped > rule.cap_fen;
         quote.national_subsidy_fen = uncapped.min(rule.cap_fen);
         quote.eligible = true;
-        if let Some((bonus, rate_bp, cap)) = self.recycling_bonus(purchase.category, purchase.day) {
+        if let Some((bonus, rate_bp, cap, within)) =
+            self.recycling_extra(purchase.category, purchase.day)
+        {
             quote.recycling_rule = Some(bonus.code.clone());
             quote.recycling_rate_bp = rate_bp;
             let amount = share(purchase.price_fen, rate_bp);
-            quote.recycling_bonus_fen = cap.map_or(amount, |cap| amount.min(cap));
+            let mut extra = cap.map_or(amount, |cap| amount.min(cap));
+            if within {
+                extra = extra.min(rule.cap_fen - quote.national_subsidy_fen);
+            }
+            quote.recycling_bonus_fen = extra;
         }
         quote.subsidy_fen = quote.national_subsidy_fen
             + if purchase.recycling {
@@ -260,54 +319,6 @@ impl RuleBook {
             };
         quote
     }
-}
-
-fn check_body(code: &str, body: &RuleBody) -> Result<(), String> {
-    let rate_ok = |bp: u32| bp > 0 && i64::from(bp) <= BASIS_POINTS;
-    match body {
-        RuleBody::National { categories } => {
-            if categories.is_empty() {
-                return Err(format!("{code}: no categories"));
-            }
-            for (i, c) in categories.iter().enumerate() {
-                if categories[..i].iter().any(|o| o.code == c.code) {
-                    return Err(format!("{code}: category {} twice", c.code));
-                }
-                // Exactly one of a flat rate and grade rates.
-                let has_rate = c.flat_rate_bp.is_some() == c.grade_rates_bp.is_empty();
-                let grades_ok = c
-                    .grade_rates_bp
-                    .keys()
-                    .all(|g| g.parse::<u8>().is_ok_and(|g| (1..=5).contains(&g)));
-                if !has_rate
-                    || !grades_ok
-                    || !c.flat_rate_bp.is_none_or(rate_ok)
-                    || !c.grade_rates_bp.values().all(|r| rate_ok(*r))
-                {
-                    return Err(format!(
-                        "{code}: {} needs either grade rates or a flat rate, each 1..=10000 bp",
-                        c.code
-                    ));
-                }
-                if c.cap_fen <= 0 || c.per_year == 0 || c.price_limit_fen.is_some_and(|l| l <= 0) {
-                    return Err(format!("{code}: {} needs a positive cap and quota", c.code));
-                }
-            }
-        }
-        RuleBody::RecyclingBonus {
-            rate_bp, cap_fen, ..
-        } => {
-            if !rate_ok(*rate_bp) || cap_fen.is_some_and(|c| c <= 0) {
-                return Err(format!("{code}: bad rate or cap"));
-            }
-        }
-        RuleBody::RuralList { categories } => {
-            if categories.is_empty() {
-                return Err(format!("{code}: empty list"));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// `rate_bp` of `amount_fen`, rounded down to the fen.
@@ -360,7 +371,7 @@ impl Quote {
     pub fn explanation(&self, category_name: &str, price_fen: i64) -> String {
         let yuan = |fen: i64| format!("{}.{:02}", fen / 100, fen % 100);
         let Some(rule_name) = &self.rule_name else {
-            return "该日期没有有效的以旧换新补贴规则".to_owned();
+            return "发票日期不在任何以旧换新补贴活动期内".to_owned();
         };
         match self.reason {
             Some(UNKNOWN_CATEGORY) => format!("{rule_name}不含该品类"),
@@ -400,195 +411,5 @@ pub struct RuleFile {
 pub const SEED_FILE: &str = include_str!("../../seeds/trade_in_rules.json");
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn seed_book() -> RuleBook {
-        let file: RuleFile = serde_json::from_str(SEED_FILE).unwrap();
-        RuleBook::new(file.rule_sets).unwrap()
-    }
-
-    fn day(y: i32, m: u32, d: u32) -> NaiveDate {
-        NaiveDate::from_ymd_opt(y, m, d).unwrap()
-    }
-
-    fn quote(category: &str, price_fen: i64, grade: Option<u8>) -> Quote {
-        seed_book().quote(&Purchase {
-            category,
-            price_fen,
-            efficiency_grade: grade,
-            day: day(2026, 11, 27),
-            recycling: false,
-        })
-    }
-
-    #[test]
-    fn seed_rules_hold_the_national_list_and_the_chongqing_extra() {
-        let book = seed_book();
-        let (set, categories) = book.national(day(2026, 11, 27)).unwrap();
-        assert_eq!(set.code, "national-2025");
-        let appliances = categories
-            .iter()
-            .filter(|c| c.group == Group::Appliance)
-            .count();
-        assert_eq!(appliances, 12);
-        assert_eq!(
-            book.category("air_conditioner", day(2025, 3, 1))
-                .unwrap()
-                .per_year,
-            3
-        );
-        assert!(book.national(day(2024, 12, 31)).is_none());
-        assert_eq!(
-            book.recycling_bonus("refrigerator", day(2026, 1, 1))
-                .unwrap()
-                .1,
-            200
-        );
-        assert!(book.recycling_bonus("phone", day(2026, 1, 1)).is_none());
-        assert!(book.rural_list("phone", day(2026, 1, 1)).is_some());
-        assert!(book.rural_list("dishwasher", day(2026, 1, 1)).is_none());
-    }
-
-    #[test]
-    fn a_4999_yuan_grade_1_fridge_earns_999_80() {
-        let q = quote("refrigerator", 499_900, Some(1));
-        assert!(q.eligible);
-        assert_eq!(q.subsidy_fen, 99_980);
-        assert_eq!(q.rate_bp, 2000);
-        assert_eq!(q.cap_fen, 200_000);
-        assert_eq!(q.rule.as_deref(), Some("national-2025"));
-        assert_eq!(q.recycling_bonus_fen, 9_998);
-        assert!(q.explanation("电冰箱", 499_900).contains("999.80"));
-    }
-
-    #[test]
-    fn grade_2_is_15_percent_and_grade_3_gets_nothing() {
-        assert_eq!(
-            quote("washing_machine", 300_000, Some(2)).subsidy_fen,
-            45_000
-        );
-        let q = quote("washing_machine", 300_000, Some(3));
-        assert!(!q.eligible);
-        assert_eq!(q.reason, Some(GRADE_NOT_ELIGIBLE));
-        assert_eq!(q.subsidy_fen, 0);
-        assert_eq!(quote("tv", 300_000, None).reason, Some(GRADE_REQUIRED));
-    }
-
-    #[test]
-    fn the_cap_binds_exactly_at_its_price() {
-        // 20% of 10,000.00 yuan is exactly the 2,000-yuan cap.
-        let at = quote("air_conditioner", 1_000_000, Some(1));
-        assert_eq!((at.subsidy_fen, at.capped), (200_000, false));
-        // One fen more is still 2,000.00 after rounding down; five fen more is capped.
-        let fen_above = quote("air_conditioner", 1_000_001, Some(1));
-        assert_eq!((fen_above.subsidy_fen, fen_above.capped), (200_000, false));
-        let above = quote("air_conditioner", 1_000_005, Some(1));
-        assert_eq!((above.subsidy_fen, above.capped), (200_000, true));
-        let below = quote("air_conditioner", 999_999, Some(1));
-        assert_eq!(below.subsidy_fen, 199_999);
-        // Grade 2 reaches the cap at 13,333.34 yuan.
-        assert_eq!(quote("tv", 1_333_333, Some(2)).subsidy_fen, 199_999);
-        assert_eq!(quote("tv", 1_333_334, Some(2)).subsidy_fen, 200_000);
-    }
-
-    #[test]
-    fn phones_qualify_up_to_6000_yuan_inclusive() {
-        let at = quote("phone", 600_000, None);
-        assert!(at.eligible);
-        assert_eq!((at.subsidy_fen, at.capped), (50_000, true));
-        let over = quote("phone", 600_001, None);
-        assert!(!over.eligible);
-        assert_eq!(over.reason, Some(PRICE_OVER_LIMIT));
-        // Below the cap: 15% of 2,999.99 yuan, rounded down.
-        assert_eq!(quote("tablet", 299_999, None).subsidy_fen, 44_999);
-        // The 500-yuan cap binds from 3,333.34 yuan.
-        assert_eq!(quote("smartwatch", 333_333, None).subsidy_fen, 49_999);
-        assert_eq!(quote("smartwatch", 333_334, None).subsidy_fen, 50_000);
-        // A grade does not matter for digital products.
-        assert_eq!(quote("phone", 100_000, Some(3)).subsidy_fen, 15_000);
-    }
-
-    #[test]
-    fn recycling_adds_two_percent_on_top_of_the_capped_subsidy() {
-        let book = seed_book();
-        let q = book.quote(&Purchase {
-            category: "refrigerator",
-            price_fen: 1_500_000,
-            efficiency_grade: Some(1),
-            day: day(2026, 6, 1),
-            recycling: true,
-        });
-        assert_eq!(q.national_subsidy_fen, 200_000);
-        assert_eq!(q.recycling_bonus_fen, 30_000);
-        assert_eq!(q.subsidy_fen, 230_000);
-    }
-
-    #[test]
-    fn unknown_categories_and_days_before_any_rule_earn_nothing() {
-        assert_eq!(
-            quote("bicycle", 100_000, Some(1)).reason,
-            Some(UNKNOWN_CATEGORY)
-        );
-        let q = seed_book().quote(&Purchase {
-            category: "refrigerator",
-            price_fen: 499_900,
-            efficiency_grade: Some(1),
-            day: day(2024, 6, 1),
-            recycling: true,
-        });
-        assert_eq!(q.reason, Some(NO_RULE_IN_FORCE));
-        assert_eq!(q.subsidy_fen, 0);
-    }
-
-    #[test]
-    fn a_newer_version_takes_over_from_its_first_day() {
-        let file: RuleFile = serde_json::from_str(SEED_FILE).unwrap();
-        let mut sets = file.rule_sets;
-        let mut next = sets[0].clone();
-        sets[0].effective_to = Some(day(2026, 12, 31));
-        next.code = "national-2027".into();
-        next.effective_from = day(2027, 1, 1);
-        if let RuleBody::National { categories } = &mut next.body {
-            categories.retain(|c| c.code != "rice_cooker");
-        }
-        let book = RuleBook::new(sets.clone()).unwrap();
-        assert!(book.category("rice_cooker", day(2026, 12, 31)).is_some());
-        // Only 2026 is defined now: 2027 has no rule.
-        assert!(book.national(day(2027, 1, 1)).is_none());
-        sets.push(next);
-        let book = RuleBook::new(sets.clone()).unwrap();
-        assert_eq!(
-            book.national(day(2027, 1, 1)).unwrap().0.code,
-            "national-2027"
-        );
-        assert!(book.category("rice_cooker", day(2027, 1, 1)).is_none());
-        // Two sets of one kind in force on one day are refused.
-        sets[0].effective_to = Some(day(2027, 1, 1));
-        assert!(RuleBook::new(sets).unwrap_err().contains("both in force"));
-    }
-
-    #[test]
-    fn malformed_rule_sets_are_refused() {
-        let file: RuleFile = serde_json::from_str(SEED_FILE).unwrap();
-        let mut sets = file.rule_sets.clone();
-        if let RuleBody::National { categories } = &mut sets[0].body {
-            categories[0].cap_fen = 0;
-        }
-        assert!(RuleBook::new(sets).is_err());
-        let mut sets = file.rule_sets.clone();
-        sets.push(sets[0].clone());
-        assert!(RuleBook::new(sets).unwrap_err().contains("twice"));
-        let mut sets = file.rule_sets;
-        sets[1].effective_to = Some(day(2023, 1, 1));
-        assert!(RuleBook::new(sets).unwrap_err().contains("ends before"));
-    }
-
-    #[test]
-    fn shares_round_down_to_the_fen() {
-        assert_eq!(share(333, 1500), 49);
-        assert_eq!(share(0, 2000), 0);
-        assert_eq!(share(-5, 2000), 0);
-        assert_eq!(share(i64::MAX, 10_000), i64::MAX);
-    }
-}
+#[path = "rules_tests.rs"]
+mod tests;

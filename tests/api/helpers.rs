@@ -225,6 +225,12 @@ impl TestOptions {
         self.vars.insert(name.to_owned(), value.to_owned());
         self
     }
+
+    /// Starts the app's clock at `at` instead of the default day.
+    pub fn starting(mut self, at: DateTime<Utc>) -> Self {
+        self.start = at;
+        self
+    }
 }
 
 pub async fn spawn_app() -> TestApp {

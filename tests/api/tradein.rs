@@ -1,7 +1,7 @@
 //! Trade-in: rules and quotes, offers, subsidy applications under
 //! concurrency, review, refunds, recycling pickups and who may do what.
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, TimeZone, Utc};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -22,6 +22,19 @@ const STORE_500103: &str = "3e6798e7-32e2-562c-9da9-efd1b7713177";
 const REPAIR_SHOP_B: &str = "09ce40ad-f0e5-5183-a124-056da8079a32";
 /// 解放碑, WGS-84 as the phone reports it.
 const JIEFANGBEI: (f64, f64) = (29.5575, 106.5770);
+
+/// A working day of the 2025 national programme (invoices dated in 2025),
+/// 10:00 in Chongqing: the rules these tests check are 2025's.
+fn in_2025_programme() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2025, 11, 27, 2, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+/// An app whose clock is inside the 2025 programme.
+async fn spawn_in_2025() -> TestApp {
+    spawn_app_with(TestOptions::default().starting(in_2025_programme())).await
+}
 
 async fn post_with_key(
     app: &TestApp,
@@ -73,7 +86,12 @@ fn pickup_body(app: &TestApp, categories: &[&str], slot: &str) -> Value {
 #[actix_web::test]
 async fn a_fridge_is_quoted_picked_up_applied_for_and_approved_and_a_second_is_refused() {
     // The outbox sends only when the test runs a round.
-    let app = spawn_app_with(TestOptions::default().var("YUHUI_OUTBOX_POLL_MS", "3600000")).await;
+    let app = spawn_app_with(
+        TestOptions::default()
+            .starting(in_2025_programme())
+            .var("YUHUI_OUTBOX_POLL_MS", "3600000"),
+    )
+    .await;
     let resident = app.login("demo-resident").await;
     let admin = app.login("demo-admin").await;
     let recycler = app.login("demo-merchant").await;
@@ -188,7 +206,7 @@ async fn a_fridge_is_quoted_picked_up_applied_for_and_approved_and_a_second_is_r
         .await;
     second.assert_error(409, "quota_used");
     assert_eq!(second.body["details"]["per_year"], 1);
-    assert_eq!(second.body["details"]["year"], 2026);
+    assert_eq!(second.body["details"]["year"], 2025);
 
     let listed = app
         .get("/api/v1/trade-in/applications/mine", Some(&resident))
@@ -207,7 +225,7 @@ async fn a_fridge_is_quoted_picked_up_applied_for_and_approved_and_a_second_is_r
 
 #[actix_web::test]
 async fn quotes_explain_every_boundary_and_categories_carry_their_rule() {
-    let app = spawn_app().await;
+    let app = spawn_in_2025().await;
     let get = |q: &'static str| {
         let app = &app;
         async move { app.get(&format!("/api/v1/trade-in/quote?{q}"), None).await }
@@ -232,7 +250,8 @@ async fn quotes_explain_every_boundary_and_categories_carry_their_rule() {
 
     let before =
         get("category=refrigerator&price_fen=499900&efficiency_grade=1&date=2024-06-01").await;
-    assert_eq!(before.body["reason"], "no_rule_in_force");
+    assert_eq!(before.body["reason"], "no_programme");
+    assert_eq!(before.body["eligible"], false);
 
     get("category=bicycle&price_fen=100000")
         .await
@@ -259,11 +278,179 @@ async fn quotes_explain_every_boundary_and_categories_carry_their_rule() {
     let phone = list.iter().find(|c| c["code"] == "phone").unwrap();
     assert_eq!(phone["price_limit_fen"], 600_000);
     assert_eq!(phone["flat_rate"], 0.15);
+    assert_eq!(phone["programme_in_force"], true);
+}
+
+/// A copy of the 2025 national rates as `code`, in force over `from`–`to`.
+fn national_rules(app_year_rules: &Value, code: &str, from: &str, to: Option<&str>) -> Value {
+    let mut set = app_year_rules.clone();
+    set["code"] = json!(code);
+    set["name"] = json!(format!("测试规则 {code}"));
+    set["effective_from"] = json!(from);
+    set["effective_to"] = json!(to);
+    set.as_object_mut().map(|o| o.remove("in_force_today"));
+    set
+}
+
+#[actix_web::test]
+async fn the_invoice_date_picks_the_programme_and_admins_publish_the_next_year() {
+    // 2026-11-27: after the 2025 programme, before anyone published 2026's.
+    let app = spawn_app().await;
+    let admin = app.login("demo-admin").await;
+    let resident = app.login("between-programmes").await;
+    let quote = |q: String| {
+        let app = &app;
+        async move {
+            app.get(
+                &format!("/api/v1/trade-in/quote?category=refrigerator&price_fen=499900&efficiency_grade=1{q}"),
+                None,
+            )
+            .await
+        }
+    };
+    // Both sides of the 2025 window's last edge, and today.
+    let last_day = quote("&invoice_date=2025-12-31".into()).await;
+    assert_eq!(
+        (
+            last_day.body["eligible"].clone(),
+            last_day.body["subsidy_fen"].clone()
+        ),
+        (json!(true), json!(99_980))
+    );
+    assert_eq!(last_day.body["rule"], "national-2025");
+    for after in ["&invoice_date=2026-01-01", ""] {
+        let q = quote(after.into()).await;
+        assert_eq!(q.status, StatusCode::OK, "{}", q.text);
+        assert_eq!(q.body["eligible"], false, "{after}: {}", q.text);
+        assert_eq!(q.body["reason"], "no_programme");
+        assert_eq!(q.body["subsidy_fen"], 0);
+        assert!(q.body["rule"].is_null(), "not 2025's rules: {}", q.text);
+    }
+    // The products stay listed between programmes, marked as earning nothing.
+    let categories = app.get("/api/v1/trade-in/categories", None).await;
+    let fridge = categories
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["code"] == "refrigerator")
+        .unwrap()
+        .clone();
+    assert_eq!(fridge["programme_in_force"], false);
+    assert!(fridge["recycling_bonus_rate"].is_null());
+    // An application today is refused for the window; one on 2025's last day is priced by it.
+    let mut today = application("refrigerator", 499_900, Some(1), 1);
+    let refused = app
+        .post(
+            "/api/v1/trade-in/applications",
+            Some(&resident),
+            today.clone(),
+        )
+        .await;
+    refused.assert_error(422, "outside_programme_window");
+    assert_eq!(refused.body["details"]["reason"], "no_programme");
+    today["invoice_date"] = json!("2025-12-31");
+    let priced = app
+        .post("/api/v1/trade-in/applications", Some(&resident), today)
+        .await;
+    assert_eq!(priced.status, StatusCode::CREATED, "{}", priced.text);
+    assert_eq!(priced.body["rule"], "national-2025");
+
+    // An admin publishes 2026's rules as data.
+    let path = "/api/v1/admin/trade-in/rule-sets";
+    let sets = app.get(path, Some(&admin)).await;
+    assert_eq!(sets.status, StatusCode::OK, "{}", sets.text);
+    let rules_2025 = sets
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["code"] == "national-2025")
+        .unwrap()
+        .clone();
+    assert_eq!(rules_2025["effective_to"], "2025-12-31");
+    assert_eq!(rules_2025["in_force_today"], false);
+    let next = national_rules(&rules_2025, "national-2026", "2026-01-01", None);
+    let published = app.post(path, Some(&admin), next.clone()).await;
+    assert_eq!(published.status, StatusCode::CREATED, "{}", published.text);
+    assert_eq!(published.body["in_force_today"], true);
+    // A retry is answered with what was stored; another set under the code is a conflict.
+    let retried = app.post(path, Some(&admin), next.clone()).await;
+    assert_eq!(retried.status, StatusCode::OK, "{}", retried.text);
+    let mut other = next.clone();
+    other["name"] = json!("另一套规则");
+    app.post(path, Some(&admin), other)
+        .await
+        .assert_error(409, "rule_set_exists");
+    let now_quoted = quote(String::new()).await;
+    assert_eq!(now_quoted.body["eligible"], true, "{}", now_quoted.text);
+    assert_eq!(now_quoted.body["rule"], "national-2026");
+    assert_eq!(
+        quote("&invoice_date=2025-06-01".into()).await.body["rule"],
+        "national-2025"
+    );
+
+    // Two national sets in force on one day are refused, naming the clash.
+    let overlapping = national_rules(
+        &rules_2025,
+        "national-2027",
+        "2026-12-01",
+        Some("2027-12-31"),
+    );
+    let res = app.post(path, Some(&admin), overlapping.clone()).await;
+    res.assert_error(422, "validation_failed");
+    assert_eq!(
+        res.body["details"]["fields"]["effective_from"][0],
+        "overlaps:national-2026"
+    );
+    // Rates, caps and quotas out of range, each beside its category.
+    let mut wild = national_rules(&rules_2025, "national-2030", "2030-01-01", None);
+    wild["categories"][0]["grade_rates_bp"]["1"] = json!(20_000);
+    wild["categories"][3]["cap_fen"] = json!(0);
+    let res = app.post(path, Some(&admin), wild).await;
+    res.assert_error(422, "validation_failed");
+    let fields = &res.body["details"]["fields"];
+    assert_eq!(
+        fields["categories[0]"][0], "rate_out_of_range",
+        "{}",
+        res.text
+    );
+    assert_eq!(fields["categories[3]"][0], "cap_out_of_range");
+    // Ending 2026's window makes room for 2027's; an end in the past is refused.
+    let end = format!("{path}/national-2026");
+    app.patch(&end, Some(&admin), json!({"effective_to": "2026-11-26"}))
+        .await
+        .assert_error(422, "validation_failed");
+    let ended = app
+        .patch(&end, Some(&admin), json!({"effective_to": "2026-12-31"}))
+        .await;
+    assert_eq!(ended.status, StatusCode::OK, "{}", ended.text);
+    let mut next_year = overlapping;
+    next_year["effective_from"] = json!("2027-01-01");
+    let res = app.post(path, Some(&admin), next_year).await;
+    assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    app.patch(
+        &format!("{path}/no-such-set"),
+        Some(&admin),
+        json!({"effective_to": "2027-01-01"}),
+    )
+    .await
+    .assert_error(404, "not_found");
+    // Only admins see or publish rules.
+    for who in ["demo-resident", "demo-merchant", "demo-handler"] {
+        let token = app.login(who).await;
+        app.get(path, Some(&token))
+            .await
+            .assert_error(403, "forbidden");
+        app.post(path, Some(&token), next.clone())
+            .await
+            .assert_error(403, "forbidden");
+    }
 }
 
 #[actix_web::test]
 async fn twenty_concurrent_applications_never_exceed_the_quota() {
-    let app = spawn_app().await;
+    let app = spawn_in_2025().await;
     let resident = app.login("quota-resident").await;
     let fridges = join_all((0..20).map(|n| {
         let (app, resident) = (&app, &resident);
@@ -325,10 +512,10 @@ async fn twenty_concurrent_applications_never_exceed_the_quota() {
 
 #[actix_web::test]
 async fn two_instances_on_one_database_share_the_quota() {
-    let a = spawn_app().await;
+    let a = spawn_in_2025().await;
     let b = spawn_app_with(TestOptions {
         shared_database_url: Some(a.database_url.clone()),
-        ..TestOptions::default()
+        ..TestOptions::default().starting(in_2025_programme())
     })
     .await;
     let token = a.login("twin-quota").await;
@@ -359,7 +546,7 @@ async fn two_instances_on_one_database_share_the_quota() {
 
 #[actix_web::test]
 async fn invoices_serials_rejections_refunds_and_retries() {
-    let app = spawn_app().await;
+    let app = spawn_in_2025().await;
     let resident = app.login("invoice-resident").await;
     let other = app.login("invoice-other").await;
     let admin = app.login("demo-admin").await;
@@ -509,7 +696,7 @@ async fn invoices_serials_rejections_refunds_and_retries() {
 
 #[actix_web::test]
 async fn who_may_see_review_and_refund_applications() {
-    let app = spawn_app().await;
+    let app = spawn_in_2025().await;
     let resident = app.login("roles-resident").await;
     let stranger = app.login("roles-stranger").await;
     let seller = app.login("demo-merchant").await;
@@ -596,7 +783,7 @@ async fn who_may_see_review_and_refund_applications() {
 
 #[actix_web::test]
 async fn offers_are_listed_by_their_merchant_and_found_by_category_district_and_distance() {
-    let app = spawn_app().await;
+    let app = spawn_in_2025().await;
     let merchant = app.login("demo-merchant").await;
     let merchant_b = app.login("demo-merchant-b").await;
     let resident = app.login("demo-resident").await;
@@ -743,7 +930,7 @@ async fn offers_are_listed_by_their_merchant_and_found_by_category_district_and_
 
 #[actix_web::test]
 async fn pickup_slots_fill_free_and_are_handled_only_by_recyclers_of_the_district() {
-    let app = spawn_app().await;
+    let app = spawn_in_2025().await;
     let admin = app.login("demo-admin").await;
     let recycler = app.login("demo-merchant").await;
     let not_recycler = app.login("demo-merchant-b").await;
@@ -971,7 +1158,7 @@ async fn pickup_slots_fill_free_and_are_handled_only_by_recyclers_of_the_distric
 
 #[actix_web::test]
 async fn a_missed_pickup_loses_the_recycling_extra_and_cannot_be_linked_again() {
-    let app = spawn_app().await;
+    let app = spawn_in_2025().await;
     let resident = app.login("missed-resident").await;
     let pickup = app
         .post(
