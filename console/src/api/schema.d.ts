@@ -51,7 +51,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** Every event, past and unpublished ones included, latest start first. */
+        get: operations["admin_list_events"];
         put?: never;
         /** Creates an event (published unless `published: false`). */
         post: operations["create_event"];
@@ -153,7 +154,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Every route, unpublished ones included, newest first: what the console
+         *     lists to edit.
+         */
+        get: operations["admin_list_routes"];
         put?: never;
         /** Creates a route (published unless `published: false`). */
         post: operations["create_route"];
@@ -170,7 +175,8 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /** A route to edit, published or not, with its stops (GCJ-02). */
+        get: operations["admin_get_route"];
         put?: never;
         post?: never;
         delete?: never;
@@ -229,6 +235,44 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/trade-in/rule-sets": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every subsidy rule set, the latest start first, with whether it is in force today. */
+        get: operations["list_rule_sets"];
+        put?: never;
+        /**
+         * Publishes a rule set (a new programme year): same shape as
+         *     `seeds/trade_in_rules.json`. The same set sent again answers 200.
+         */
+        post: operations["publish_rule_set"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/trade-in/rule-sets/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /** Sets the last day of a rule set's window (today or later). */
+        patch: operations["end_rule_set"];
         trace?: never;
     };
     "/api/v1/admin/users": {
@@ -1828,6 +1872,38 @@ export interface components {
             name: string;
             nearest?: components["schemas"]["NearestShop"] | null;
         };
+        CategoryRule: {
+            /**
+             * Format: int64
+             * @description Most subsidy per item.
+             */
+            cap_fen: number;
+            code: string;
+            /**
+             * Format: int32
+             * @description Rate whatever the grade (digital products).
+             */
+            flat_rate_bp?: number | null;
+            /**
+             * @description Rate by efficiency grade ("1".."5"; appliances); grades not listed
+             *     get nothing. String keys, as JSON has them.
+             */
+            grade_rates_bp?: {
+                [key: string]: number;
+            };
+            group: components["schemas"]["Group"];
+            name: string;
+            /**
+             * Format: int32
+             * @description Items per person per programme (calendar) year.
+             */
+            per_year: number;
+            /**
+             * Format: int64
+             * @description Highest price that still qualifies, inclusive.
+             */
+            price_limit_fen?: number | null;
+        };
         CategoryView: {
             code: string;
             name: string;
@@ -2096,6 +2172,11 @@ export interface components {
         };
         /** @description Body of actions that take nothing. */
         Empty: Record<string, never>;
+        /** @description The new last day of a rule set's window (Chongqing date, inclusive). */
+        EndRuleSet: {
+            /** Format: date */
+            effective_to: string;
+        };
         /** @description The error body every endpoint returns on failure. */
         ErrorBody: {
             /** @description Stable snake_case code, e.g. `validation_failed`. */
@@ -2946,7 +3027,8 @@ export interface components {
             rate: number;
             /**
              * @description Why nothing is earned: `efficiency_grade_not_eligible`,
-             *     `efficiency_grade_required`, `price_over_limit`, `no_rule_in_force`.
+             *     `efficiency_grade_required`, `price_over_limit`, `no_programme` (no
+             *     national programme in force on the invoice date).
              */
             reason?: string | null;
             /**
@@ -2980,6 +3062,11 @@ export interface components {
             code: string;
             /** Format: int64 */
             order_amount_fen: number;
+            /**
+             * @description The till's order or payment reference. One voucher per payment: a
+             *     second voucher on the same order at this merchant is refused.
+             */
+            order_no: string;
             /** Format: uuid */
             shop_id: string;
         };
@@ -2988,6 +3075,7 @@ export interface components {
             discount_fen: number;
             /** Format: int64 */
             order_amount_fen: number;
+            order_no: string;
             /** Format: int64 */
             payable_fen: number;
             /** Format: date-time */
@@ -3108,6 +3196,48 @@ export interface components {
              */
             tickets_fen: number;
             title: string;
+        };
+        RuleBody: {
+            categories: components["schemas"]["CategoryRule"][];
+            /** @enum {string} */
+            kind: "national";
+        } | {
+            /**
+             * Format: int64
+             * @description Most extra per item, if any.
+             */
+            cap_fen?: number | null;
+            categories: string[];
+            /** @enum {string} */
+            kind: "recycling_bonus";
+            /** Format: int32 */
+            rate_bp: number;
+            /**
+             * @description true: national subsidy and extra together stay within the
+             *     national cap; false: the extra comes on top of it.
+             */
+            within_national_cap?: boolean;
+        } | {
+            categories: string[];
+            /** @enum {string} */
+            kind: "rural_list";
+        };
+        /**
+         * @description A versioned rule set, as in `seeds/trade_in_rules.json`: a code such as
+         *     `national-2027`, a name, a window of Chongqing dates (both ends
+         *     inclusive; no end: until ended) and by `kind` its rules.
+         */
+        RuleSet: components["schemas"]["RuleBody"] & {
+            code: string;
+            /** Format: date */
+            effective_from: string;
+            /** Format: date */
+            effective_to?: string | null;
+            name: string;
+        };
+        /** @description A rule set and whether it is in force today. */
+        RuleSetView: components["schemas"]["RuleSet"] & {
+            in_force_today: boolean;
         };
         SetRolesRequest: {
             /** @description District codes a handler works; required with `handler`. */
@@ -3258,6 +3388,8 @@ export interface components {
              * @description Highest qualifying price (digital products), inclusive.
              */
             price_limit_fen?: number | null;
+            /** @description false between programmes: `rule` is the last one, and nothing is earned now. */
+            programme_in_force: boolean;
             /**
              * Format: double
              * @description The Chongqing extra when the old unit's recycling is booked, e.g. 0.02.
@@ -3474,6 +3606,56 @@ export interface operations {
             };
             /** @description Body fails validation (`validation_failed`, `details.fields`) */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_list_events: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1..=100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EventPage"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3941,6 +4123,56 @@ export interface operations {
             };
         };
     };
+    admin_list_routes: {
+        parameters: {
+            query?: {
+                /** @description Items per page, 1..=100 (default 20). */
+                limit?: number;
+                /** @description `next_cursor` of the previous page. */
+                cursor?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RoutePage"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     create_route: {
         parameters: {
             query?: never;
@@ -4008,6 +4240,62 @@ export interface operations {
             };
             /** @description `validation_failed`: stops out of order or with gaps, outside the region, unknown theme, district or shop */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    admin_get_route: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description route id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RouteDetail"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -4308,6 +4596,223 @@ export interface operations {
                 };
             };
             /** @description Body fails validation (`validation_failed`, `details.fields`) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_rule_sets: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSetView"][];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_rule_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RuleSet"];
+            };
+        };
+        responses: {
+            /** @description the same set was already published (a retry) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSetView"];
+                };
+            };
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSetView"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `rule_set_exists`: another set has this code */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: a window overlapping another set of its kind, rates, caps or quotas out of range, unknown categories */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    end_rule_set: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description rule set code */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["EndRuleSet"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RuleSetView"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: in the past, before the start, or overlapping another set */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -7443,7 +7948,7 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description `already_redeemed`, `expired`, `voucher_void` */
+            /** @description `already_redeemed`, `expired`, `voucher_void`, `one_voucher_per_payment` (this order already has a live voucher at this merchant) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -9202,7 +9707,9 @@ export interface operations {
                 price_fen: number;
                 /** @description 1–5; required for appliances, ignored for phones, tablets and watches. */
                 efficiency_grade?: number;
-                /** @description The purchase (invoice) day; default today in Chongqing. */
+                /** @description The invoice date; default today in Chongqing. */
+                invoice_date?: string;
+                /** @description Older name of `invoice_date` (deprecated). */
                 date?: string;
                 /** @description Whether the old unit's recycling is booked (adds the Chongqing extra). */
                 recycling?: boolean;

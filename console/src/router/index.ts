@@ -94,6 +94,12 @@ export const pages: RouteRecordRaw[] = [
     meta: { title: '上门回收', roles: ['admin'] },
   },
   {
+    path: 'admin/tourism',
+    name: 'tourism',
+    component: () => import('../views/admin-tourism/TourismView.vue'),
+    meta: { title: '文旅线路与活动', roles: ['admin'] },
+  },
+  {
     path: 'admin/calendar',
     name: 'calendar',
     component: () => import('../views/admin-calendar/CalendarView.vue'),

@@ -36,6 +36,23 @@ const REASONS: Record<string, string> = {
   cannot_remove_own_admin: '不能取消自己的管理员角色',
   unknown_role: '角色不存在',
   merchant_follows_approval: '商户角色随商户审核自动授予，不能在此调整',
+  unknown_theme: '主题不存在',
+  out_of_range: '超出允许范围',
+  count_out_of_range: '站点数须为 1 到 40 个',
+  seq_must_run_1_2_3_without_gaps: '站点顺序须从 1 起连续编号',
+  first_stop_must_be_on_day_1: '第一站须在第 1 天',
+  day_goes_backwards: '日程不能倒退',
+  day_skipped: '日程不能跳过一天',
+  day_after_route_ends: '超出线路天数',
+  no_stop_on_last_day: '最后一天没有站点',
+  outside_region: '站点不在重庆市内（川渝线路可在四川）',
+  minutes_out_of_range: '游览时间为 0 到 720 分钟',
+  ticket_out_of_range: '门票超出允许范围',
+  unknown_shop: '关联门店不存在或已关闭',
+  must_be_after_starts_at: '须晚于开始时间',
+  longer_than_a_year: '活动不能长于一年',
+  free_event_has_no_price: '免费活动不填票价',
+  required_unless_free: '收费活动须填写票价',
 }
 
 /** Field → message, for showing each error beside its field. */
@@ -43,7 +60,14 @@ export function fieldErrors(e: unknown): Record<string, string> {
   if (!(e instanceof ApiError)) return {}
   const out: Record<string, string> = {}
   for (const [field, reasons] of Object.entries(e.fields)) {
-    out[field] = reasons.map((r) => REASONS[r] ?? r).join('；')
+    // Some reasons name what they refer to after a colon: `unknown_district:500112`.
+    out[field] = reasons
+      .map((r) => {
+        const [code, subject] = r.split(':', 2)
+        const text = REASONS[code] ?? code
+        return subject ? `${text}：${subject}` : text
+      })
+      .join('；')
   }
   return out
 }

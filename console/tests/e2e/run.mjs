@@ -142,6 +142,10 @@ step('a merchant redeems a voucher at the till and reverses it', async (browser)
   const claimed = await call('POST', `/voucher-campaigns/${open.id}/claims`, { token: resident, headers: { 'idempotency-key': `e2e-claim-${Date.now()}` } })
   assert.equal(claimed.status, 201, JSON.stringify(claimed.body))
   const code = claimed.body.voucher.code
+  const companion = await login('e2e-shopper-2')
+  const second = await call('POST', `/voucher-campaigns/${open.id}/claims`, { token: companion, headers: { 'idempotency-key': `e2e-claim-2-${Date.now()}` } })
+  assert.equal(second.status, 201, JSON.stringify(second.body))
+  const order = `E2E-${Date.now()}`
 
   const { context, page } = await signInByScan(browser, 'demo-merchant')
   await page.getByRole('heading', { name: '收银核销' }).waitFor()
@@ -149,11 +153,18 @@ step('a merchant redeems a voucher at the till and reverses it', async (browser)
   await page.locator('.el-select-dropdown__item:visible', { hasText: SHOP_NAME }).first().click()
   await page.getByLabel('券码').fill(code)
   await page.getByLabel('订单金额（元）').fill('128.00')
+  await page.getByLabel('收银单号').fill(order)
   await page.getByRole('button', { name: '核销', exact: true }).click()
   await page.locator('[data-test="payable"]', { hasText: '103.00' }).waitFor()
   await page.screenshot({ path: join(SHOTS, 'till.png') })
   const used = await call('GET', '/vouchers/mine?status=used', { token: resident })
   assert.equal(used.body.items[0].code, code)
+  // A companion's voucher on the same payment is refused beside the order number.
+  await page.getByLabel('券码').fill(second.body.voucher.code)
+  await page.getByLabel('订单金额（元）').fill('128.00')
+  await page.getByLabel('收银单号').fill(order)
+  await page.getByRole('button', { name: '核销', exact: true }).click()
+  await errorBeside(page, page, '收银单号').getByText('每笔支付限用一张').waitFor()
 
   await page.getByRole('button', { name: '撤销' }).click()
   await page.getByRole('dialog').getByRole('button', { name: '撤销' }).click()
@@ -349,6 +360,71 @@ step('an admin makes a colleague a complaint handler for a district', async (bro
   await context.close()
 })
 
+step('an admin publishes a route and an event, residents find them, and a route taken down leaves the list', async (browser) => {
+  const { context, page } = await signInByScan(browser, 'demo-admin')
+  await page.getByRole('menuitem', { name: '文旅线路与活动' }).click()
+  await page.getByRole('heading', { name: '文旅线路与活动' }).waitFor()
+  await page.getByRole('row', { name: /已上架/ }).first().waitFor()
+  await page.getByRole('button', { name: '新建线路' }).click()
+  const drawer = page.getByRole('dialog', { name: '新建线路' })
+  await drawer.getByLabel('线路名称').fill('E2E 两江夜游')
+  await drawer.getByLabel('线路简介').fill('洪崖洞看夜景，再坐长江索道过江')
+  await choose(drawer, page, '主题', '夜游')
+  await drawer.locator('.el-drawer__title').click()
+  await choose(drawer, page, '途经区县', '渝中区')
+  await drawer.locator('.el-drawer__title').click()
+  await drawer.getByLabel('站点名称').fill('洪崖洞')
+  await drawer.getByLabel('纬度').fill('29.5634')
+  await drawer.getByLabel('经度').fill('106.5812')
+  await drawer.getByRole('button', { name: '添加站点' }).click()
+  const second = drawer.locator('fieldset').nth(1)
+  await second.getByLabel('站点名称').fill('长江索道')
+  // A slip of the hand puts the stop in Chengdu: the server's reason shows on that stop.
+  await second.getByLabel('纬度').fill('30.6640')
+  await second.getByLabel('经度').fill('104.0530')
+  await second.getByLabel('门票（元）').fill('30')
+  await drawer.getByRole('button', { name: '保存线路' }).click()
+  await errorBeside(second, page, '站点名称').filter({ hasText: '不在重庆市内' }).waitFor()
+  await second.scrollIntoViewIfNeeded()
+  await page.screenshot({ path: join(SHOTS, 'admin-tourism.png') })
+  await second.getByLabel('纬度').fill('29.5533')
+  await second.getByLabel('经度').fill('106.5860')
+  await drawer.getByRole('button', { name: '保存线路' }).click()
+  await page.getByText(/已创建：E2E 两江夜游/).waitFor()
+  const found = await call('GET', `/tourism/routes?q=${encodeURIComponent('E2E 两江夜游')}`)
+  assert.equal(found.body.items.length, 1, JSON.stringify(found.body))
+  assert.equal(found.body.items[0].tickets_fen, 3000)
+  const row = page.getByRole('row', { name: /E2E 两江夜游/ })
+  await row.getByRole('button', { name: '下架' }).click()
+  await row.getByRole('button', { name: '上架' }).waitFor()
+  const gone = await call('GET', `/tourism/routes?q=${encodeURIComponent('E2E 两江夜游')}`)
+  assert.equal(gone.body.items.length, 0)
+
+  // An event that runs past midnight, free, shows in the residents' calendar.
+  await page.getByRole('tab', { name: '活动' }).click()
+  await page.getByRole('button', { name: '新建活动' }).click()
+  const form = page.getByRole('dialog', { name: '新建活动' })
+  await form.getByLabel('活动名称').fill('E2E 江北嘴跨年灯光秀')
+  await choose(form, page, '类别', '节庆')
+  await choose(form, page, '区县', '渝中区')
+  const day = shanghaiDate(5)
+  const next = shanghaiDate(6)
+  for (const [label, at] of [['开始时间', `${day} 20:00:00`], ['结束时间（可跨午夜）', `${next} 00:30:00`]]) {
+    await form.getByLabel(label).fill(at)
+    await form.getByLabel(label).press('Enter')
+  }
+  await form.getByLabel('活动地点').fill('解放碑步行街')
+  await form.getByLabel('纬度').fill('29.5575')
+  await form.getByLabel('经度').fill('106.5770')
+  await form.getByLabel('主办单位').fill('渝中区商务委员会')
+  await form.locator('.el-drawer__title').click()
+  await form.getByRole('button', { name: '保存活动' }).click()
+  await page.getByText('已创建：E2E 江北嘴跨年灯光秀').waitFor()
+  const calendar = await call('GET', `/events?from=${next}&to=${next}`)
+  assert.ok(calendar.body.items.some((e) => e.name === 'E2E 江北嘴跨年灯光秀'), 'the next day has it too')
+  await context.close()
+})
+
 step('an admin creates a campaign and sees claims appear in its chart', async (browser) => {
   const { context, page } = await signInByScan(browser, 'demo-admin')
   await page.getByRole('heading', { name: '消费券活动' }).waitFor()
@@ -444,6 +520,8 @@ step('an admin approves one trade-in subsidy and rejects another for its invoice
         price_fen: 499_900,
         efficiency_grade: 1,
         invoice_no,
+        // Inside the 2025 national programme, the last one the seed rules know.
+        invoice_date: '2025-06-01',
         serial_no: `SN-${invoice_no}`,
       },
     })

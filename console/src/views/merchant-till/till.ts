@@ -11,6 +11,8 @@ export type TillEntry = {
   code: string
   shop: string
   order_amount_fen: number
+  /** Absent on entries kept from before order numbers. */
+  order_no?: string
   discount_fen: number
   payable_fen: number
   redeemed_at: string
