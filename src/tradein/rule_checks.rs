@@ -54,7 +54,7 @@ pub fn check_set(set: &RuleSet) -> Vec<(String, String)> {
                     add(field.clone(), "code_or_name");
                 }
                 // Exactly one of a flat rate and grade rates.
-                if c.flat_rate_bp.is_some() == !c.grade_rates_bp.is_empty() {
+                if c.flat_rate_bp.is_some() != c.grade_rates_bp.is_empty() {
                     add(field.clone(), "one_of_flat_rate_or_grade_rates");
                 }
                 let grades_ok = c

@@ -159,7 +159,7 @@ async fn a_route_published_on_one_instance_is_listed_on_the_other() {
 async fn fridge_quote(app: &TestApp) -> Value {
     let res = app
         .get(
-            "/api/v1/trade-in/quote?category=refrigerator&price_fen=499900&efficiency_grade=1",
+            "/api/v1/trade-in/quote?category=refrigerator&price_fen=499900&efficiency_grade=1&invoice_date=2025-06-01",
             None,
         )
         .await;
@@ -174,15 +174,15 @@ async fn a_rule_changed_in_the_database_applies_on_every_instance() {
     };
     let before = fridge_quote(&b).await;
     assert_eq!(before["rule"], "national-2025", "{before}");
-    // An operator ends the rule yesterday by hand (rule sets are rows, so a
-    // new version needs no deploy).
+    // An operator ends the rule in May by hand (rule sets are rows, so a
+    // new version needs no deploy): a June invoice falls outside it.
     let db = sea_orm::Database::connect(&a.database_url)
         .await
         .expect("db");
     db.execute_unprepared(
         "UPDATE trade_in_rule_sets \
-         SET effective_to = DATE '2026-11-26', \
-             body = jsonb_set(body::jsonb, '{effective_to}', '\"2026-11-26\"')::text \
+         SET effective_to = DATE '2025-05-31', \
+             body = jsonb_set(body::jsonb, '{effective_to}', '\"2025-05-31\"')::text \
          WHERE code = 'national-2025'",
     )
     .await
