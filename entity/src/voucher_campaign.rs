@@ -21,6 +21,8 @@ pub struct Model {
     pub valid_days: i32,
     /// Whether expired vouchers go back to the stock of the next round.
     pub return_expired: bool,
+    /// Whether stock a round did not hand out rolls into the next round.
+    pub roll_over_leftovers: bool,
     pub starts_at: DateTimeUtc,
     pub ends_at: DateTimeUtc,
     pub created_by: Uuid,

@@ -20,6 +20,7 @@ mod m20261201_000015_change_notifications;
 mod m20261201_000016_console_tickets;
 mod m20261202_000017_one_voucher_per_payment;
 mod m20261202_000018_national_2025_window;
+mod m20261202_000019_round_leftovers;
 
 pub struct Migrator;
 
@@ -45,6 +46,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000016_console_tickets::Migration),
             Box::new(m20261202_000017_one_voucher_per_payment::Migration),
             Box::new(m20261202_000018_national_2025_window::Migration),
+            Box::new(m20261202_000019_round_leftovers::Migration),
         ]
     }
 }

@@ -21,6 +21,10 @@ pub struct CampaignFile {
     pub campaigns: Vec<CampaignSeed>,
 }
 
+fn rolls_over() -> bool {
+    true
+}
+
 #[derive(Deserialize)]
 pub struct CampaignSeed {
     pub id: Uuid,
@@ -32,6 +36,9 @@ pub struct CampaignSeed {
     pub per_user_limit: i32,
     pub valid_days: i32,
     pub return_expired: bool,
+    /// Default true, as for campaigns created through the API.
+    #[serde(default = "rolls_over")]
+    pub roll_over_leftovers: bool,
     pub starts: When,
     pub ends: When,
     pub rounds: Vec<RoundSeed>,
@@ -114,6 +121,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             per_user_limit: Set(seed.per_user_limit),
             valid_days: Set(seed.valid_days),
             return_expired: Set(seed.return_expired),
+            roll_over_leftovers: Set(seed.roll_over_leftovers),
             starts_at: Set(shape.starts_at),
             ends_at: Set(shape.ends_at),
             created_by: Set(resident.as_ref().map_or(Uuid::nil(), |u| u.id)),
@@ -141,6 +149,9 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
                 returned: Set(0),
                 claimed: Set(i64::from(open_round == Some(id) && resident.is_some())),
                 last_grant: Set(0),
+                carried_in: Set(0),
+                carried_out: Set(0),
+                closed_out: Set(false),
             })
             .exec_without_returning(&txn)
             .await?;

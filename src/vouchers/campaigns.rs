@@ -81,6 +81,7 @@ pub async fn create_campaign(
         per_user_limit: input.per_user_limit,
         valid_days: input.valid_days,
         return_expired: input.return_expired.unwrap_or(true),
+        roll_over_leftovers: input.roll_over_leftovers.unwrap_or(true),
         starts_at: shape.starts_at,
         ends_at: shape.ends_at,
         created_by: admin.user_id,
@@ -148,6 +149,9 @@ fn rounds_of_shape(campaign_id: Uuid, shape: &CampaignShape) -> Vec<voucher_roun
                 returned: 0,
                 claimed: 0,
                 last_grant: 0,
+                carried_in: 0,
+                carried_out: 0,
+                closed_out: false,
             },
         )
         .collect()
@@ -207,9 +211,12 @@ pub(super) fn round_view(r: &voucher_round::Model) -> RoundView {
         opens_at: r.opens_at,
         closes_at: r.closes_at,
         quantity: r.quantity,
-        returned: r.returned,
+        // The table counts the carried-in leftover among `returned`.
+        returned: r.returned - r.carried_in,
         claimed: r.claimed,
-        remaining: r.quantity + r.returned - r.claimed,
+        carried_in: r.carried_in,
+        carried_out: r.carried_out,
+        remaining: r.stock_left(),
     }
 }
 
@@ -232,11 +239,12 @@ pub(super) fn view(info: &CampaignInfo, now: DateTime<Utc>) -> CampaignView {
         per_user_limit: c.per_user_limit,
         valid_days: c.valid_days,
         return_expired: c.return_expired,
+        roll_over_leftovers: c.roll_over_leftovers,
         starts_at: c.starts_at,
         ends_at: c.ends_at,
         status: status.to_owned(),
         current_round: current.map(|r| r.seq),
-        remaining: current.map_or(0, |r| r.quantity + r.returned - r.claimed),
+        remaining: current.map_or(0, |r| r.stock_left()),
         next_round_opens_at: next,
         rounds: info.rounds.iter().map(round_view).collect(),
     }

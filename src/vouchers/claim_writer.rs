@@ -469,21 +469,22 @@ async fn held_slots(
 /// Grants `min(wanted, left)` in one statement; returns (granted, left after).
 async fn take_stock(txn: &impl ConnectionTrait, round: Uuid, wanted: i64) -> AppResult<(i64, i64)> {
     let backend = txn.get_database_backend();
-    // Every right-hand side reads the row as it was before this UPDATE.
+    // Every right-hand side reads the row as it was before this UPDATE. The
+    // stock is `voucher_round::Model::stock_left` written out.
     let sql = match backend {
         DatabaseBackend::Postgres => {
             "UPDATE voucher_rounds \
-             SET last_grant = LEAST($1, quantity + returned - claimed), \
-                 claimed = LEAST(quantity + returned, claimed + $1) \
+             SET last_grant = LEAST($1, quantity + returned - carried_out - claimed), \
+                 claimed = LEAST(quantity + returned - carried_out, claimed + $1) \
              WHERE id = $2 \
-             RETURNING last_grant, quantity + returned - claimed AS stock_left"
+             RETURNING last_grant, quantity + returned - carried_out - claimed AS stock_left"
         }
         _ => {
             "UPDATE voucher_rounds \
-             SET last_grant = MIN(?1, quantity + returned - claimed), \
-                 claimed = MIN(quantity + returned, claimed + ?1) \
+             SET last_grant = MIN(?1, quantity + returned - carried_out - claimed), \
+                 claimed = MIN(quantity + returned - carried_out, claimed + ?1) \
              WHERE id = ?2 \
-             RETURNING last_grant, quantity + returned - claimed AS stock_left"
+             RETURNING last_grant, quantity + returned - carried_out - claimed AS stock_left"
         }
     };
     let row = txn
@@ -505,7 +506,7 @@ async fn stock_left(txn: &impl ConnectionTrait, round: Uuid) -> AppResult<i64> {
         .one(txn)
         .await?
         .ok_or_else(|| AppError::internal("voucher round vanished"))?;
-    Ok(r.quantity + r.returned - r.claimed)
+    Ok(r.stock_left())
 }
 
 async fn hand_back(txn: &impl ConnectionTrait, round: Uuid, count: i64) -> Result<(), DbErr> {

@@ -12,6 +12,7 @@ use super::Vouchers;
 use super::campaigns::{CampaignInfo, campaign};
 use super::claim_writer::{self, ClaimJob};
 use super::dto::*;
+use super::round_leftovers;
 use super::rules::{self, RoundState};
 use super::wallet::voucher_view;
 use crate::auth::Principal;
@@ -45,6 +46,7 @@ pub async fn claim(
             return refuse(svc, caller, &info, key.as_deref(), not_open(None)).await;
         }
     };
+    round_leftovers::before_first_claim(svc, &info, round).await;
     let limit = info.campaign.per_user_limit;
     if let Some(known) = svc.book.refusal(round.id, caller.user_id, limit).await {
         return refuse(svc, caller, &info, key.as_deref(), known).await;

@@ -36,8 +36,12 @@ pub struct NewCampaign {
     /// Campaign window; defaults to the first round's opening and 30 days after the last.
     pub starts_at: Option<DateTime<Utc>>,
     pub ends_at: Option<DateTime<Utc>>,
-    /// Expired vouchers go back to the stock of the next round (default true).
+    /// Expired vouchers go back to the stock of the round open when they
+    /// expired (default true).
     pub return_expired: Option<bool>,
+    /// Stock a round did not hand out rolls into the next round when it
+    /// opens (default true).
+    pub roll_over_leftovers: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -46,9 +50,14 @@ pub struct RoundView {
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub quantity: i64,
-    /// Stock handed back by expired vouchers of earlier rounds.
+    /// Stock handed back by vouchers that expired while this round was open.
     pub returned: i64,
+    /// The previous round's leftover, rolled in when this round opened.
+    pub carried_in: i64,
+    /// This round's leftover, rolled into the next when that opened.
+    pub carried_out: i64,
     pub claimed: i64,
+    /// quantity + returned + carried_in − carried_out − claimed.
     pub remaining: i64,
 }
 
@@ -64,6 +73,7 @@ pub struct CampaignView {
     pub per_user_limit: i32,
     pub valid_days: i32,
     pub return_expired: bool,
+    pub roll_over_leftovers: bool,
     pub starts_at: DateTime<Utc>,
     pub ends_at: DateTime<Utc>,
     /// `upcoming`, `open` (a round takes claims now) or `ended`.

@@ -1,5 +1,6 @@
-//! Lapsed vouchers marked expired, their stock returned to a later round
-//! where the campaign says so; a background job on every instance.
+//! Lapsed vouchers marked expired, their stock returned to the round open
+//! when they expired where the campaign says so; a background job on every
+//! instance, which also closes out rounds whose window is over.
 
 use entity::status::VoucherStatus;
 use std::collections::HashMap;
@@ -10,13 +11,13 @@ use chrono::{DateTime, Utc};
 use entity::{voucher, voucher_campaign, voucher_round};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect, TransactionTrait,
 };
 use uuid::Uuid;
 
 use super::Vouchers;
 use super::campaigns::campaign;
+use super::round_leftovers;
 use crate::error::AppResult;
 
 #[derive(Debug, Default, Clone, Copy, serde::Serialize, utoipa::ToSchema)]
@@ -27,16 +28,20 @@ pub struct ExpirySweep {
 }
 
 /// Marks unused vouchers past their validity as expired and, where the
-/// campaign says so, gives their stock to its next round that has not
-/// opened. Safe to run on every instance at once: each voucher changes
-/// state in one conditional UPDATE.
+/// campaign says so, gives their stock to the round that was open when they
+/// expired (`round_leftovers::return_target`). Safe to run on every
+/// instance at once: each voucher changes state in one conditional UPDATE.
 pub async fn expire_due(svc: &Vouchers) -> AppResult<ExpirySweep> {
     let mut sweep = ExpirySweep::default();
     loop {
         let now = svc.clock.now();
-        let due: Vec<(Uuid, Uuid)> = voucher::Entity::find()
+        let due: Vec<(Uuid, Uuid, DateTime<Utc>)> = voucher::Entity::find()
             .select_only()
-            .columns([voucher::Column::Id, voucher::Column::CampaignId])
+            .columns([
+                voucher::Column::Id,
+                voucher::Column::CampaignId,
+                voucher::Column::ExpiresAt,
+            ])
             .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
             .filter(voucher::Column::ExpiresAt.lte(now))
             .limit(500)
@@ -46,21 +51,25 @@ pub async fn expire_due(svc: &Vouchers) -> AppResult<ExpirySweep> {
         if due.is_empty() {
             return Ok(sweep);
         }
-        let mut by_campaign: HashMap<Uuid, Vec<Uuid>> = HashMap::new();
-        for (id, campaign_id) in &due {
-            by_campaign.entry(*campaign_id).or_default().push(*id);
-        }
-        let txn = svc.db.begin().await?;
-        for (campaign_id, ids) in by_campaign {
-            let info = campaign(svc, campaign_id).await?;
-            let next_round = info
+        // Vouchers going to the same round change together.
+        let mut by_target: HashMap<(Uuid, Option<Uuid>), Vec<Uuid>> = HashMap::new();
+        for (id, campaign_id, expired_at) in &due {
+            let info = campaign(svc, *campaign_id).await?;
+            let target = info
                 .campaign
                 .return_expired
-                .then(|| info.rounds.iter().find(|r| r.opens_at > now).map(|r| r.id))
+                .then(|| round_leftovers::return_target(&info, *expired_at, now))
                 .flatten();
+            by_target
+                .entry((*campaign_id, target))
+                .or_default()
+                .push(*id);
+        }
+        let txn = svc.db.begin().await?;
+        for ((_, target), ids) in by_target {
             let changed = voucher::Entity::update_many()
                 .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Expired))
-                .col_expr(voucher::Column::ReturnedToRound, Expr::value(next_round))
+                .col_expr(voucher::Column::ReturnedToRound, Expr::value(target))
                 .filter(voucher::Column::Id.is_in(ids))
                 .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
                 .filter(voucher::Column::ExpiresAt.lte(now))
@@ -68,7 +77,7 @@ pub async fn expire_due(svc: &Vouchers) -> AppResult<ExpirySweep> {
                 .await?
                 .rows_affected;
             sweep.expired += changed;
-            if let Some(round) = next_round
+            if let Some(round) = target
                 && changed > 0
             {
                 return_to_round(&txn, round, changed).await?;
@@ -96,8 +105,8 @@ async fn return_to_round(
     Ok(())
 }
 
-/// A closed account's unused vouchers are voided; like expired ones, their stock goes to the
-/// campaign's next round that has not opened, where the campaign says so.
+/// A closed account's unused vouchers are voided; like expired ones, their
+/// stock goes to the round open now, where the campaign says so.
 pub async fn void_for_closed_account(
     txn: &impl ConnectionTrait,
     me: Uuid,
@@ -113,11 +122,11 @@ pub async fn void_for_closed_account(
             .one(txn)
             .await?
             .is_some_and(|c| c.return_expired);
-        let next_round = if returns && v.expires_at > now {
+        let open_round = if returns && v.expires_at > now {
             voucher_round::Entity::find()
                 .filter(voucher_round::Column::CampaignId.eq(v.campaign_id))
-                .filter(voucher_round::Column::OpensAt.gt(now))
-                .order_by_asc(voucher_round::Column::OpensAt)
+                .filter(voucher_round::Column::OpensAt.lte(now))
+                .filter(voucher_round::Column::ClosesAt.gt(now))
                 .one(txn)
                 .await?
                 .map(|r| r.id)
@@ -126,12 +135,12 @@ pub async fn void_for_closed_account(
         };
         let voided = voucher::Entity::update_many()
             .col_expr(voucher::Column::Status, Expr::value(VoucherStatus::Void))
-            .col_expr(voucher::Column::ReturnedToRound, Expr::value(next_round))
+            .col_expr(voucher::Column::ReturnedToRound, Expr::value(open_round))
             .filter(voucher::Column::Id.eq(v.id))
             .filter(voucher::Column::Status.eq(VoucherStatus::Unused))
             .exec(txn)
             .await?;
-        if let Some(round) = next_round
+        if let Some(round) = open_round
             && voided.rows_affected == 1
         {
             return_to_round(txn, round, 1).await?;
@@ -140,7 +149,8 @@ pub async fn void_for_closed_account(
     Ok(())
 }
 
-/// Background job: the expiry sweep of this instance.
+/// Background job: the expiry sweep of this instance, and rounds whose
+/// window is over closed out (their leftover rolled on).
 pub struct VoucherExpiry {
     pub vouchers: Arc<Vouchers>,
     pub every: Duration,
@@ -152,7 +162,9 @@ impl crate::workers::runtime::Periodic for VoucherExpiry {
         self.every
     }
     async fn run_once(&self) -> AppResult<usize> {
+        // Expired stock first, so a round closing out now carries it on.
         let sweep = expire_due(&self.vouchers).await?;
-        Ok(usize::try_from(sweep.expired).unwrap_or(usize::MAX))
+        let closed = round_leftovers::close_out_due(&self.vouchers).await?;
+        Ok(usize::try_from(sweep.expired + closed).unwrap_or(usize::MAX))
     }
 }

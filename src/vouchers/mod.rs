@@ -10,6 +10,7 @@ pub mod dto;
 pub mod expiry;
 pub mod handlers;
 pub mod redemption;
+pub mod round_leftovers;
 pub mod routes;
 pub mod rules;
 #[cfg(test)]
@@ -37,6 +38,9 @@ pub struct Vouchers {
     /// Shared with the claim writer, which fills it from what it commits.
     pub book: ClaimBook,
     pub writer: ClaimWriter,
+    /// Rounds this instance has closed out the round before of
+    /// (`round_leftovers::before_first_claim`).
+    pub rolled_into: moka::future::Cache<Uuid, ()>,
 }
 
 impl std::ops::Deref for Vouchers {
@@ -57,6 +61,7 @@ impl Vouchers {
                 .build(),
             book,
             writer,
+            rolled_into: moka::future::Cache::builder().max_capacity(10_000).build(),
         }
     }
 }

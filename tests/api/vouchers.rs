@@ -5,6 +5,7 @@ use chrono::{DateTime, Duration, Utc};
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use yuhui::workers::runtime::Periodic;
 
 use crate::helpers::{Response, TestApp, TestOptions, into_response, spawn_app, spawn_app_with};
 
@@ -449,7 +450,7 @@ async fn redemption_checks_every_rule_of_the_till() {
 }
 
 #[actix_web::test]
-async fn expired_vouchers_refuse_and_return_to_the_next_round() {
+async fn expired_vouchers_refuse_and_return_to_the_round_they_expired_in() {
     let app = spawn_app().await;
     let id = create_campaign(&app, campaign_body(&app, 10, 10, 1)).await;
     app.clock.advance(Duration::hours(1));
@@ -501,8 +502,10 @@ async fn expired_vouchers_refuse_and_return_to_the_next_round() {
         (s["expired"].clone(), s["returned"].clone()),
         (json!(2), json!(2))
     );
-    assert_eq!(s["rounds"][1]["returned"], 2);
-    assert_eq!(s["rounds"][1]["remaining"], 12);
+    // They expired while round 1 was open: its stock has them back.
+    assert_eq!(s["rounds"][0]["returned"], 2);
+    assert_eq!(s["rounds"][0]["remaining"], 10);
+    assert_eq!(s["rounds"][1]["remaining"], 10);
     app.post(
         "/api/v1/admin/vouchers/expiry-sweeps",
         Some(&merchant),
@@ -510,6 +513,80 @@ async fn expired_vouchers_refuse_and_return_to_the_next_round() {
     )
     .await
     .assert_error(403, "forbidden");
+}
+
+#[actix_web::test]
+async fn a_rounds_leftover_rolls_into_the_next_and_late_returns_follow_it() {
+    let app = spawn_app().await;
+    let rolling = create_campaign(&app, campaign_body(&app, 10, 10, 1)).await;
+    let mut fixed = campaign_body(&app, 10, 10, 1);
+    fixed["roll_over_leftovers"] = json!(false);
+    let fixed = create_campaign(&app, fixed).await;
+    app.clock.advance(Duration::hours(1));
+    for who in ["early-1", "early-2", "early-3"] {
+        let token = app.login(who).await;
+        claim_ok(&app, &token, &rolling).await;
+        claim_ok(&app, &token, &fixed).await;
+    }
+    // Round 2 opens with 7 unclaimed vouchers of round 1 behind it; the
+    // three claimed ones expired in round 1 but nobody swept then.
+    app.clock.advance(Duration::days(3));
+    let late = app.login("round-two").await;
+    claim_ok(&app, &late, &rolling).await;
+    claim_ok(&app, &late, &fixed).await;
+    let s = stats(&app, &rolling).await;
+    assert_eq!(s["rounds"][0]["carried_out"], 7, "{s}");
+    assert_eq!(s["rounds"][0]["remaining"], 0);
+    assert_eq!(s["rounds"][1]["carried_in"], 7);
+    assert_eq!(s["rounds"][1]["remaining"], 10 + 7 - 1);
+    let s = stats(&app, &fixed).await;
+    assert_eq!(s["rounds"][1]["carried_in"], 0, "{s}");
+    assert_eq!(s["rounds"][1]["remaining"], 9);
+
+    // The late sweep gives the expired three to round 2 where round 1's
+    // leftover went, or to nobody where leftovers do not roll over.
+    let admin = app.login("demo-admin").await;
+    let sweep = app
+        .post(
+            "/api/v1/admin/vouchers/expiry-sweeps",
+            Some(&admin),
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        sweep.body,
+        json!({"expired": 6, "returned": 3}),
+        "{}",
+        sweep.text
+    );
+    let s = stats(&app, &rolling).await;
+    assert_eq!(s["rounds"][0]["returned"], 0, "{s}");
+    assert_eq!(s["rounds"][1]["returned"], 3);
+    assert_eq!(s["rounds"][1]["remaining"], 10 + 7 + 3 - 1);
+    assert_eq!(stats(&app, &fixed).await["rounds"][1]["remaining"], 9);
+    // Closing out is done once, however many instances or jobs try again.
+    app.jobs.voucher_expiry.run_once().await.expect("a sweep");
+    assert_eq!(stats(&app, &rolling).await["rounds"][1]["carried_in"], 7);
+}
+
+#[actix_web::test]
+async fn a_round_nobody_claims_in_passes_its_leftover_on_at_the_job() {
+    let app = spawn_app().await;
+    let id = create_campaign(&app, campaign_body(&app, 10, 10, 1)).await;
+    app.clock.advance(Duration::days(3) + Duration::hours(1));
+    app.jobs.voucher_expiry.run_once().await.expect("a sweep");
+    let s = stats(&app, &id).await;
+    assert_eq!(s["rounds"][1]["carried_in"], 10, "{s}");
+    assert_eq!(s["rounds"][1]["remaining"], 20);
+    // Twenty people can now claim in round 2, the twenty-first cannot.
+    let mut claims = Vec::new();
+    for i in 0..21 {
+        let token = app.login(&format!("second-chance-{i}")).await;
+        claims.push(claim(&app, &token, &id, None).await);
+    }
+    let codes: Vec<&str> = claims.iter().map(|r| r.code()).collect();
+    assert_eq!(count(&claims, 201, None), 20, "{codes:?}");
+    assert_eq!(count(&claims, 409, Some("sold_out")), 1);
 }
 
 #[actix_web::test]

@@ -1842,6 +1842,7 @@ export interface components {
              */
             remaining: number;
             return_expired: boolean;
+            roll_over_leftovers: boolean;
             rounds: components["schemas"]["RoundView"][];
             /** Format: date-time */
             starts_at: string;
@@ -2548,8 +2549,16 @@ export interface components {
              * @description Vouchers per person per round (1–10).
              */
             per_user_limit: number;
-            /** @description Expired vouchers go back to the stock of the next round (default true). */
+            /**
+             * @description Expired vouchers go back to the stock of the round open when they
+             *     expired (default true).
+             */
             return_expired?: boolean | null;
+            /**
+             * @description Stock a round did not hand out rolls into the next round when it
+             *     opens (default true).
+             */
+            roll_over_leftovers?: boolean | null;
             rounds: components["schemas"]["RoundInput"][];
             /**
              * Format: date-time
@@ -3133,6 +3142,16 @@ export interface components {
             seq: number;
         };
         RoundView: {
+            /**
+             * Format: int64
+             * @description The previous round's leftover, rolled in when this round opened.
+             */
+            carried_in: number;
+            /**
+             * Format: int64
+             * @description This round's leftover, rolled into the next when that opened.
+             */
+            carried_out: number;
             /** Format: int64 */
             claimed: number;
             /** Format: date-time */
@@ -3141,11 +3160,14 @@ export interface components {
             opens_at: string;
             /** Format: int64 */
             quantity: number;
-            /** Format: int64 */
+            /**
+             * Format: int64
+             * @description quantity + returned + carried_in − carried_out − claimed.
+             */
             remaining: number;
             /**
              * Format: int64
-             * @description Stock handed back by expired vouchers of earlier rounds.
+             * @description Stock handed back by vouchers that expired while this round was open.
              */
             returned: number;
             /** Format: int32 */

@@ -48,7 +48,12 @@ describe('campaign form', () => {
       expect(built.body.total_quantity).toBe(1000)
       expect(built.body.face_value_fen).toBe(2500)
       expect((built.body.rounds as { quantity: number }[]).map((r) => r.quantity)).toEqual([700, 300])
+      // Both stock settings are on unless the admin turns them off.
+      expect(built.body.return_expired).toBe(true)
+      expect(built.body.roll_over_leftovers).toBe(true)
     }
+    const kept = campaignBody({ ...f, roll_over_leftovers: false })
+    expect(kept.ok && kept.body.roll_over_leftovers).toBe(false)
   })
 
   it('names the fields it can already tell are wrong', () => {

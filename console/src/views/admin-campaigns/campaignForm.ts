@@ -10,6 +10,10 @@ export type CampaignForm = {
   threshold: string
   per_user_limit: number
   valid_days: number
+  /** Expired vouchers go back to the round open when they expire. */
+  return_expired: boolean
+  /** What a round did not hand out rolls into the next round. */
+  roll_over_leftovers: boolean
   rounds: RoundRow[]
 }
 
@@ -24,6 +28,8 @@ export function emptyForm(now = new Date()): CampaignForm {
     threshold: '100',
     per_user_limit: 1,
     valid_days: 7,
+    return_expired: true,
+    roll_over_leftovers: true,
     rounds: [{ opens_at: opens.toISOString(), quantity: 1000 }],
   }
 }
@@ -54,6 +60,8 @@ export function campaignBody(f: CampaignForm):
       threshold_fen: threshold,
       per_user_limit: f.per_user_limit,
       valid_days: f.valid_days,
+      return_expired: f.return_expired,
+      roll_over_leftovers: f.roll_over_leftovers,
       total_quantity: rounds.reduce((n, r) => n + r.quantity, 0),
       rounds: rounds.map((r) => ({ opens_at: new Date(r.opens_at).toISOString(), quantity: r.quantity })),
     },
