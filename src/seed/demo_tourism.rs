@@ -1,8 +1,9 @@
 //! Demo culture and tourism data: routes (`seeds/tourism_routes.json`) and
-//! events (`seeds/events.json`) placed in the year the seed loads, some
-//! relative to its day so that something is always on.
+//! events (`seeds/events.json`) placed in the year the seed loads: on a
+//! month-day, on a lunar festival's date that year (`festival_dates`), or
+//! relative to the day the seed loads so that something is always on.
 
-use chrono::{DateTime, Days, NaiveDate, NaiveTime, TimeZone, Utc};
+use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveTime, TimeZone, Utc};
 use entity::{event, tourism_route, tourism_route_stop};
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DatabaseConnection, DbErr, EntityTrait, IntoActiveModel,
@@ -12,6 +13,7 @@ use serde::Deserialize;
 use serde_json::json;
 use uuid::Uuid;
 
+use super::festival_dates::{Festival, FestivalDates};
 use crate::clock::SHANGHAI;
 use crate::geo::{CoordSystem, LatLng};
 
@@ -64,10 +66,17 @@ pub struct EventSeed {
     pub category: String,
     /// "MM-DD" in the year the seed loads.
     pub on: Option<String>,
-    /// Days from the day the seed loads, for events without `on`.
+    /// A lunar festival: the event starts `offset_days` from its date in
+    /// the year the seed loads.
+    pub festival: Option<Festival>,
+    #[serde(default)]
+    pub offset_days: i64,
+    /// Days from the day the seed loads, for events with neither.
     pub from_day: Option<i64>,
     pub days: u64,
     pub opens: NaiveTime,
+    /// On the last day; at or before `opens`, the next morning (the event
+    /// runs past midnight).
     pub closes: NaiveTime,
     pub venue: String,
     pub lat: f64,
@@ -79,19 +88,36 @@ pub struct EventSeed {
 }
 
 impl EventSeed {
-    /// When it runs: from `opens` on its first day to `closes` on its last.
-    pub fn window(&self, now: DateTime<Utc>) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
+    /// When it runs: from `opens` on its first day to `closes` on its last
+    /// (or the morning after). `None` for a festival outside the table.
+    pub fn window(
+        &self,
+        now: DateTime<Utc>,
+        festivals: &FestivalDates,
+    ) -> Option<(DateTime<Utc>, DateTime<Utc>)> {
         let today = now.with_timezone(&SHANGHAI).date_naive();
-        let first = match (&self.on, self.from_day) {
-            (Some(on), _) => {
+        let shift = |day: NaiveDate, by: i64| {
+            if by >= 0 {
+                day.checked_add_days(Days::new(by.unsigned_abs()))
+            } else {
+                day.checked_sub_days(Days::new(by.unsigned_abs()))
+            }
+        };
+        let first = match (&self.on, self.festival, self.from_day) {
+            (Some(on), _, _) => {
                 NaiveDate::parse_from_str(&format!("{}-{on}", today.format("%Y")), "%Y-%m-%d")
                     .ok()?
             }
-            (None, Some(d)) if d >= 0 => today.checked_add_days(Days::new(d.unsigned_abs()))?,
-            (None, Some(d)) => today.checked_sub_days(Days::new(d.unsigned_abs()))?,
-            (None, None) => return None,
+            (None, Some(festival), _) => {
+                shift(festivals.date(festival, today.year())?, self.offset_days)?
+            }
+            (None, None, Some(d)) => shift(today, d)?,
+            (None, None, None) => return None,
         };
-        let last = first.checked_add_days(Days::new(self.days.saturating_sub(1)))?;
+        let mut last = first.checked_add_days(Days::new(self.days.saturating_sub(1)))?;
+        if self.closes <= self.opens {
+            last = last.succ_opt()?;
+        }
         let at = |day: NaiveDate, time: NaiveTime| {
             SHANGHAI
                 .from_local_datetime(&day.and_time(time))
@@ -110,6 +136,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
     let routes: RouteFile =
         serde_json::from_str(ROUTES_FILE).map_err(|e| bad("tourism_routes.json", e))?;
     let events: EventFile = serde_json::from_str(EVENTS_FILE).map_err(|e| bad("events.json", e))?;
+    let festivals = FestivalDates::from_seed().map_err(|e| bad("lunar_festivals.json", e))?;
     let admin = created_by(db).await?;
     let txn = db.begin().await?;
     for r in &routes.routes {
@@ -163,7 +190,13 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
         }
     }
     for e in &events.events {
-        let Some((starts_at, ends_at)) = e.window(now) else {
+        let Some((starts_at, ends_at)) = e.window(now, &festivals) else {
+            if e.festival.is_some() {
+                // Past the end of the festival table: better no event than one
+                // on the wrong day.
+                tracing::warn!(event = %e.name, "no festival date for this year in seeds/lunar_festivals.json; event not seeded");
+                continue;
+            }
             return Err(bad("events.json", format!("{} has no valid time", e.name)));
         };
         let p = events.coord.to_stored(LatLng::new(e.lat, e.lng));
@@ -248,9 +281,12 @@ mod tests {
         let file: EventFile = serde_json::from_str(EVENTS_FILE).unwrap();
         assert!(file.events.len() >= 20);
         let now = Utc.with_ymd_and_hms(2026, 11, 27, 2, 0, 0).unwrap();
+        let festivals = FestivalDates::from_seed().unwrap();
         let mut months = std::collections::BTreeSet::new();
         for e in &file.events {
-            let (starts_at, ends_at) = e.window(now).unwrap_or_else(|| panic!("{}", e.name));
+            let (starts_at, ends_at) = e
+                .window(now, &festivals)
+                .unwrap_or_else(|| panic!("{}", e.name));
             let errors = rules::check_event(&EventShape {
                 category: &e.category,
                 starts_at,
@@ -263,5 +299,88 @@ mod tests {
             months.insert(starts_at.with_timezone(&SHANGHAI).format("%m").to_string());
         }
         assert!(months.len() >= 10, "{months:?}");
+    }
+
+    /// The seeded window of the event named `name` when the seed loads on
+    /// 1 March of `year`, in Chongqing time.
+    fn seeded(name: &str, year: i32) -> (String, String) {
+        let file: EventFile = serde_json::from_str(EVENTS_FILE).unwrap();
+        let festivals = FestivalDates::from_seed().unwrap();
+        let e = file.events.iter().find(|e| e.name == name).unwrap();
+        let now = Utc.with_ymd_and_hms(year, 3, 1, 2, 0, 0).unwrap();
+        let (from, to) = e.window(now, &festivals).unwrap();
+        let local = |t: DateTime<Utc>| {
+            t.with_timezone(&SHANGHAI)
+                .format("%Y-%m-%d %H:%M")
+                .to_string()
+        };
+        (local(from), local(to))
+    }
+
+    #[test]
+    fn festival_events_fall_on_their_festival_in_any_year() {
+        // 除夕 to 正月初八; 正月初十 to 元宵; 端午.
+        let expected = [
+            (
+                2025,
+                [
+                    "2025-01-28",
+                    "2025-02-05",
+                    "2025-02-07",
+                    "2025-02-12",
+                    "2025-05-31",
+                ],
+            ),
+            (
+                2026,
+                [
+                    "2026-02-16",
+                    "2026-02-24",
+                    "2026-02-26",
+                    "2026-03-03",
+                    "2026-06-19",
+                ],
+            ),
+            (
+                2027,
+                [
+                    "2027-02-05",
+                    "2027-02-13",
+                    "2027-02-15",
+                    "2027-02-20",
+                    "2027-06-09",
+                ],
+            ),
+        ];
+        for (year, [fair_from, fair_to, dragon_from, dragon_to, boats]) in expected {
+            let (from, to) = seeded("磁器口春节庙会", year);
+            assert_eq!((&from[..10], &to[..10]), (fair_from, fair_to), "{year}");
+            let (from, to) = seeded("铜梁火龙节", year);
+            assert_eq!((&from[..10], &to[..10]), (dragon_from, dragon_to), "{year}");
+            let (from, to) = seeded("嘉陵江端午龙舟赛", year);
+            assert_eq!((&from[..10], &to[..10]), (boats, boats), "{year}");
+        }
+    }
+
+    #[test]
+    fn new_years_eve_runs_past_midnight() {
+        let (from, to) = seeded("解放碑跨年夜", 2026);
+        assert_eq!(from, "2026-12-31 20:00");
+        assert_eq!(to, "2027-01-01 00:30");
+    }
+
+    #[test]
+    fn a_festival_past_the_table_seeds_no_event() {
+        let file: EventFile = serde_json::from_str(EVENTS_FILE).unwrap();
+        let festivals = FestivalDates::from_seed().unwrap();
+        let now = Utc.with_ymd_and_hms(2036, 3, 1, 2, 0, 0).unwrap();
+        for e in &file.events {
+            assert_eq!(
+                e.window(now, &festivals).is_none(),
+                e.festival.is_some(),
+                "{}",
+                e.name
+            );
+        }
     }
 }

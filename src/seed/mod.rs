@@ -20,6 +20,7 @@ mod demo_complaints;
 pub mod demo_tourism;
 pub mod demo_tradein;
 mod demo_vouchers;
+pub mod festival_dates;
 pub mod synthetic;
 
 const DISTRICTS: &str = include_str!("../../seeds/districts.json");
