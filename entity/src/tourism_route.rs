@@ -10,8 +10,11 @@ pub struct Model {
     pub summary: String,
     /// JSON array of theme codes.
     pub themes: String,
-    /// JSON array of district codes.
+    /// JSON array of the Chongqing district codes the route goes through.
     pub district_codes: String,
+    /// JSON array of places outside Chongqing it goes to, by name
+    /// ("四川省成都市青羊区"); empty for most routes.
+    pub outside_places: String,
     pub days: i32,
     pub distance_m: i32,
     pub best_season: String,

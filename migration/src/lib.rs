@@ -21,6 +21,7 @@ mod m20261201_000016_console_tickets;
 mod m20261202_000017_one_voucher_per_payment;
 mod m20261202_000018_national_2025_window;
 mod m20261202_000019_round_leftovers;
+mod m20261202_000020_route_outside_places;
 
 pub struct Migrator;
 
@@ -47,6 +48,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000017_one_voucher_per_payment::Migration),
             Box::new(m20261202_000018_national_2025_window::Migration),
             Box::new(m20261202_000019_round_leftovers::Migration),
+            Box::new(m20261202_000020_route_outside_places::Migration),
         ]
     }
 }

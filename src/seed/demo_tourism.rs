@@ -33,6 +33,8 @@ pub struct RouteSeed {
     pub summary: String,
     pub themes: Vec<String>,
     pub district_codes: Vec<String>,
+    #[serde(default)]
+    pub outside_places: Vec<String>,
     pub days: i32,
     pub distance_m: Option<i32>,
     pub best_season: String,
@@ -44,6 +46,9 @@ pub struct StopSeed {
     pub seq: i32,
     pub day: i32,
     pub name: String,
+    /// Where the stop is: a Chongqing district code, or one of the route's
+    /// `outside_places` (checked by the tests, not stored).
+    pub district: String,
     pub lat: f64,
     pub lng: f64,
     pub minutes: i32,
@@ -169,6 +174,7 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), DbE
             summary: Set(r.summary.clone()),
             themes: Set(json!(r.themes).to_string()),
             district_codes: Set(json!(r.district_codes).to_string()),
+            outside_places: Set(json!(r.outside_places).to_string()),
             days: Set(r.days),
             distance_m: Set(distance),
             best_season: Set(r.best_season.clone()),
@@ -263,6 +269,7 @@ mod tests {
                 themes: &r.themes,
                 days: r.days,
                 stops: &stops,
+                outside_places: &r.outside_places,
             });
             assert!(errors.is_empty(), "{}: {errors:?}", r.title);
         }
@@ -382,5 +389,50 @@ mod tests {
                 e.name
             );
         }
+    }
+
+    #[test]
+    fn a_route_lists_every_place_its_stops_are_in() {
+        let file: RouteFile = serde_json::from_str(ROUTES_FILE).unwrap();
+        let chongqing: std::collections::BTreeSet<String> = {
+            #[derive(Deserialize)]
+            struct District {
+                code: String,
+            }
+            #[derive(Deserialize)]
+            struct Districts {
+                districts: Vec<District>,
+            }
+            let d: Districts =
+                serde_json::from_str(include_str!("../../seeds/districts.json")).unwrap();
+            d.districts.into_iter().map(|d| d.code).collect()
+        };
+        for r in &file.routes {
+            let stops: std::collections::BTreeSet<&str> =
+                r.stops.iter().map(|s| s.district.as_str()).collect();
+            let listed: std::collections::BTreeSet<&str> = r
+                .district_codes
+                .iter()
+                .chain(&r.outside_places)
+                .map(String::as_str)
+                .collect();
+            assert_eq!(stops, listed, "{}", r.title);
+            assert!(
+                r.district_codes.iter().all(|c| chongqing.contains(c)),
+                "{}",
+                r.title
+            );
+            assert!(
+                r.outside_places.iter().all(|p| !chongqing.contains(p)),
+                "{}",
+                r.title
+            );
+        }
+        let chuanyu = file
+            .routes
+            .iter()
+            .find(|r| r.title.starts_with("川渝"))
+            .unwrap();
+        assert!(chuanyu.outside_places.iter().any(|p| p.contains("成都")));
     }
 }

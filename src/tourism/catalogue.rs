@@ -20,6 +20,7 @@ pub struct RouteRecord {
     pub route: tourism_route::Model,
     pub themes: Vec<String>,
     pub district_codes: Vec<String>,
+    pub outside_places: Vec<String>,
     /// By seq.
     pub stops: Vec<tourism_route_stop::Model>,
     /// Title, summary and stop names, folded, for `q`.
@@ -38,6 +39,7 @@ pub(super) fn record(
     RouteRecord {
         themes: serde_json::from_str(&route.themes).unwrap_or_default(),
         district_codes: serde_json::from_str(&route.district_codes).unwrap_or_default(),
+        outside_places: serde_json::from_str(&route.outside_places).unwrap_or_default(),
         text: rules::fold(&text),
         route,
         stops,

@@ -37,9 +37,14 @@ pub struct NewRoute {
     pub summary: String,
     /// `family, study, summer, red, rural, self_drive, graduation, night, chuanyu`.
     pub themes: Vec<String>,
-    /// Districts the route goes through (in force).
+    /// Chongqing districts the route goes through (in force).
     #[validate(length(min = 1, max = 20))]
     pub district_codes: Vec<String>,
+    /// Places outside Chongqing it goes to, by name with their province
+    /// and city ("四川省成都市青羊区"); each 2–40 characters, at most 10.
+    #[validate(length(max = 10))]
+    #[serde(default)]
+    pub outside_places: Vec<String>,
     pub days: i32,
     /// Road distance if known; else the straight line through the stops.
     pub distance_m: Option<i32>,
@@ -64,6 +69,8 @@ pub struct RouteChanges {
     pub themes: Option<Vec<String>>,
     #[validate(length(min = 1, max = 20))]
     pub district_codes: Option<Vec<String>>,
+    #[validate(length(max = 10))]
+    pub outside_places: Option<Vec<String>>,
     pub days: Option<i32>,
     pub distance_m: Option<i32>,
     #[validate(length(max = 40))]
@@ -83,6 +90,8 @@ pub struct RouteSummary {
     pub summary: String,
     pub themes: Vec<String>,
     pub district_codes: Vec<String>,
+    /// Places outside Chongqing the route goes to (see `NewRoute`).
+    pub outside_places: Vec<String>,
     pub days: i32,
     pub distance_m: i32,
     pub best_season: String,

@@ -25,6 +25,7 @@ pub(super) struct RouteDraft {
     summary: String,
     themes: Vec<String>,
     district_codes: Vec<String>,
+    outside_places: Vec<String>,
     days: i32,
     distance_m: Option<i32>,
     best_season: String,
@@ -68,6 +69,15 @@ pub(super) async fn check_draft(svc: &Tourism, draft: &mut RouteDraft) -> AppRes
     draft.themes.dedup();
     draft.district_codes.sort();
     draft.district_codes.dedup();
+    // Trimmed, each once, in the admin's order (the way the trip goes).
+    let mut places: Vec<String> = Vec::new();
+    for place in draft.outside_places.drain(..) {
+        let place = place.trim().to_owned();
+        if !places.contains(&place) {
+            places.push(place);
+        }
+    }
+    draft.outside_places = places;
     let shapes: Vec<StopShape> = draft
         .stops
         .iter()
@@ -83,6 +93,7 @@ pub(super) async fn check_draft(svc: &Tourism, draft: &mut RouteDraft) -> AppRes
         themes: &draft.themes,
         days: draft.days,
         stops: &shapes,
+        outside_places: &draft.outside_places,
     });
     let today = svc.clock.now_local().date_naive();
     for code in
@@ -92,6 +103,16 @@ pub(super) async fn check_draft(svc: &Tourism, draft: &mut RouteDraft) -> AppRes
             .entry("district_codes".to_owned())
             .or_default()
             .push(format!("unknown_district:{code}"));
+    }
+    if draft
+        .outside_places
+        .iter()
+        .any(|p| !(2..=40).contains(&p.chars().count()))
+    {
+        errors
+            .entry("outside_places".to_owned())
+            .or_default()
+            .push("place_name_2_to_40".to_owned());
     }
     let linked: Vec<Uuid> = draft.stops.iter().filter_map(|s| s.shop_id).collect();
     if !linked.is_empty() {
@@ -153,6 +174,7 @@ pub(super) async fn save_route(
         summary: draft.summary.trim().to_owned(),
         themes: json!(draft.themes).to_string(),
         district_codes: json!(draft.district_codes).to_string(),
+        outside_places: json!(draft.outside_places).to_string(),
         days: draft.days,
         distance_m: draft.distance_m.unwrap_or(0),
         best_season: draft.best_season.trim().to_owned(),
@@ -198,6 +220,7 @@ pub async fn create_route(
         summary: input.summary,
         themes: input.themes,
         district_codes: input.district_codes,
+        outside_places: input.outside_places,
         days: input.days,
         distance_m: input.distance_m,
         best_season: input.best_season,
@@ -236,6 +259,7 @@ pub async fn update_route(
         summary: changes.summary.unwrap_or(current.route.summary),
         themes: changes.themes.unwrap_or(current.themes),
         district_codes: changes.district_codes.unwrap_or(current.district_codes),
+        outside_places: changes.outside_places.unwrap_or(current.outside_places),
         days: changes.days.unwrap_or(current.route.days),
         distance_m,
         best_season: changes.best_season.unwrap_or(current.route.best_season),

@@ -24,6 +24,7 @@ pub(super) fn summary(r: &RouteRecord) -> RouteSummary {
         summary: r.route.summary.clone(),
         themes: r.themes.clone(),
         district_codes: r.district_codes.clone(),
+        outside_places: r.outside_places.clone(),
         days: r.route.days,
         distance_m: r.route.distance_m,
         best_season: r.route.best_season.clone(),

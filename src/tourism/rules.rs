@@ -74,6 +74,8 @@ pub struct RouteShape<'a> {
     pub themes: &'a [String],
     pub days: i32,
     pub stops: &'a [StopShape],
+    /// Places outside Chongqing the route names (trimmed).
+    pub outside_places: &'a [String],
 }
 
 fn push(errors: &mut FieldErrors, field: &str, reason: impl Into<String>) {
@@ -103,6 +105,7 @@ pub fn check_route(route: &RouteShape<'_>) -> FieldErrors {
         return errors;
     }
     let cross_region = route.themes.iter().any(|t| t == "chuanyu");
+    let mut leaves_chongqing = false;
     let mut day = 1;
     for (i, stop) in route.stops.iter().enumerate() {
         let field = format!("stops[{i}]");
@@ -122,6 +125,8 @@ pub fn check_route(route: &RouteShape<'_>) -> FieldErrors {
         day = stop.day.max(day);
         if !stop.position.is_valid() || !stop_in_region(stop.position, cross_region) {
             push(&mut errors, &field, "outside_region");
+        } else if !geo::in_chongqing(stop.position) {
+            leaves_chongqing = true;
         }
         if !(0..=MAX_STOP_MINUTES).contains(&stop.minutes) {
             push(&mut errors, &field, "minutes_out_of_range");
@@ -132,6 +137,14 @@ pub fn check_route(route: &RouteShape<'_>) -> FieldErrors {
     }
     if day < route.days && !errors.contains_key("days") {
         push(&mut errors, "days", "no_stop_on_last_day");
+    }
+    // `district_codes` are Chongqing's: a route that leaves it says where else it goes.
+    if leaves_chongqing && route.outside_places.is_empty() {
+        push(
+            &mut errors,
+            "outside_places",
+            "name_the_places_outside_chongqing",
+        );
     }
     errors
 }
@@ -247,6 +260,7 @@ mod tests {
         let route = RouteShape {
             themes: &t,
             days: 2,
+            outside_places: &[],
             stops: &stops,
         };
         assert!(check_route(&route).is_empty(), "{:?}", check_route(&route));
@@ -259,6 +273,7 @@ mod tests {
         let errors = check_route(&RouteShape {
             themes: &t,
             days: 1,
+            outside_places: &[],
             stops: &gap,
         });
         assert_eq!(errors["stops[1]"], vec!["seq_must_run_1_2_3_without_gaps"]);
@@ -266,6 +281,7 @@ mod tests {
         let errors = check_route(&RouteShape {
             themes: &t,
             days: 3,
+            outside_places: &[],
             stops: &skipped,
         });
         assert_eq!(errors["stops[1]"], vec!["day_skipped"]);
@@ -273,6 +289,7 @@ mod tests {
         let errors = check_route(&RouteShape {
             themes: &t,
             days: 2,
+            outside_places: &[],
             stops: &backwards,
         });
         assert_eq!(errors["stops[2]"], vec!["day_goes_backwards"]);
@@ -280,6 +297,7 @@ mod tests {
         let errors = check_route(&RouteShape {
             themes: &t,
             days: 2,
+            outside_places: &[],
             stops: &short,
         });
         assert_eq!(errors["days"], vec!["no_stop_on_last_day"]);
@@ -287,6 +305,7 @@ mod tests {
         let errors = check_route(&RouteShape {
             themes: &t,
             days: 1,
+            outside_places: &[],
             stops: &late,
         });
         assert!(errors["stops[0]"].contains(&"first_stop_must_be_on_day_1".to_owned()));
@@ -303,14 +322,27 @@ mod tests {
         let errors = check_route(&RouteShape {
             themes: &local,
             days: 1,
+            outside_places: &[],
             stops: &stops,
         });
         assert_eq!(errors["stops[1]"], vec!["outside_region"]);
         let cross = themes(&["chuanyu"]);
+        let unnamed = check_route(&RouteShape {
+            themes: &cross,
+            days: 1,
+            outside_places: &[],
+            stops: &stops,
+        });
+        assert_eq!(unnamed.len(), 1, "{unnamed:?}");
+        assert_eq!(
+            unnamed["outside_places"],
+            vec!["name_the_places_outside_chongqing"]
+        );
         assert!(
             check_route(&RouteShape {
                 themes: &cross,
                 days: 1,
+                outside_places: &["四川省成都市青羊区".to_owned()],
                 stops: &stops,
             })
             .is_empty()
@@ -323,6 +355,7 @@ mod tests {
             !check_route(&RouteShape {
                 themes: &cross,
                 days: 1,
+                outside_places: &[],
                 stops: &beijing,
             })
             .is_empty()
@@ -335,6 +368,7 @@ mod tests {
         let errors = check_route(&RouteShape {
             themes: &t,
             days: 1,
+            outside_places: &[],
             stops: &[],
         });
         assert_eq!(errors["themes"], vec!["unknown_theme:nightlife"]);

@@ -395,10 +395,16 @@ async fn route_and_event_input_is_checked_and_only_admins_may_write() {
     abroad["stops"][1]["lat"] = json!(30.664);
     abroad["stops"][1]["lng"] = json!(104.053);
     refused(abroad.clone(), "stops[1]").await;
-    // The same Chengdu stop is fine on a 川渝 route.
+    // The same Chengdu stop is fine on a 川渝 route, which says it leaves Chongqing.
     abroad["themes"] = json!(["chuanyu"]);
-    let res = app.post(path, Some(&admin), abroad).await;
+    refused(abroad.clone(), "outside_places").await;
+    abroad["outside_places"] = json!([" 四川省成都市青羊区 ", "四川省成都市青羊区"]);
+    let res = app.post(path, Some(&admin), abroad.clone()).await;
     assert_eq!(res.status, StatusCode::CREATED, "{}", res.text);
+    assert_eq!(res.body["outside_places"], json!(["四川省成都市青羊区"]));
+    assert_eq!(res.body["district_codes"], json!(["500103"]));
+    abroad["outside_places"] = json!(["成"]);
+    refused(abroad, "outside_places").await;
     let mut theme = new_route();
     theme["themes"] = json!(["nightlife"]);
     refused(theme, "themes").await;

@@ -2658,8 +2658,13 @@ export interface components {
              * @description Road distance if known; else the straight line through the stops.
              */
             distance_m?: number | null;
-            /** @description Districts the route goes through (in force). */
+            /** @description Chongqing districts the route goes through (in force). */
             district_codes: string[];
+            /**
+             * @description Places outside Chongqing it goes to, by name with their province
+             *     and city ("四川省成都市青羊区"); each 2–40 characters, at most 10.
+             */
+            outside_places?: string[];
             /** @description Default true. */
             published?: boolean | null;
             stops: components["schemas"]["StopInput"][];
@@ -3182,6 +3187,7 @@ export interface components {
             /** Format: int32 */
             distance_m?: number | null;
             district_codes?: string[] | null;
+            outside_places?: string[] | null;
             /** @description false unpublishes: the route leaves the lists and its page. */
             published?: boolean | null;
             stops?: components["schemas"]["StopInput"][] | null;
@@ -3208,6 +3214,8 @@ export interface components {
             first_stop: string;
             /** Format: uuid */
             id: string;
+            /** @description Places outside Chongqing the route goes to (see `NewRoute`). */
+            outside_places: string[];
             published: boolean;
             stop_count: number;
             summary: string;

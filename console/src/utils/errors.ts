@@ -46,6 +46,8 @@ const REASONS: Record<string, string> = {
   day_after_route_ends: '超出线路天数',
   no_stop_on_last_day: '最后一天没有站点',
   outside_region: '站点不在重庆市内（川渝线路可在四川）',
+  name_the_places_outside_chongqing: '有站点在重庆以外，请填写重庆以外途经地',
+  place_name_2_to_40: '地名为 2 到 40 个字',
   minutes_out_of_range: '游览时间为 0 到 720 分钟',
   ticket_out_of_range: '门票超出允许范围',
   unknown_shop: '关联门店不存在或已关闭',

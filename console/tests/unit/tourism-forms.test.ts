@@ -42,6 +42,19 @@ describe('route form', () => {
     expect(built.fields['stops[1]']).toContain('经纬度')
   })
 
+  it('sends the places outside Chongqing trimmed and names a short one', () => {
+    const chuanyu = { ...filledRoute(), themes: ['chuanyu'], outside_places: [' 四川省成都市青羊区 '] }
+    const built = routeBody(chuanyu)
+    expect(built.ok && built.body.outside_places).toEqual(['四川省成都市青羊区'])
+    const short = routeBody({ ...chuanyu, outside_places: ['成'] })
+    expect(short.ok).toBe(false)
+    if (short.ok) return
+    expect(short.fields.outside_places).toContain('2 到 40')
+    expect(routeFromDetail({ ...chuanyu, distance_m: 0, stops: [], outside_places: ['四川省成都市武侯区'] }).outside_places).toEqual([
+      '四川省成都市武侯区',
+    ])
+  })
+
   it('gathers the server errors of one stop, its own and its fields', () => {
     const errors = { 'stops[1]': '日程不能跳过一天', 'stops[1].name': '不能为空', 'stops[10]': '其他站', title: 'x' }
     expect(stopErrors(errors, 1)).toBe('日程不能跳过一天；不能为空')

@@ -18,6 +18,8 @@ export type RouteForm = {
   summary: string
   themes: string[]
   district_codes: string[]
+  /** Places outside Chongqing, by name (四川省成都市青羊区). */
+  outside_places: string[]
   days: number
   best_season: string
   distance_km: string
@@ -31,6 +33,7 @@ export type RouteDetailLike = {
   summary: string
   themes: string[]
   district_codes: string[]
+  outside_places?: string[]
   days: number
   best_season: string
   distance_m: number
@@ -48,6 +51,7 @@ export function emptyRoute(): RouteForm {
     summary: '',
     themes: [],
     district_codes: [],
+    outside_places: [],
     days: 1,
     best_season: '',
     distance_km: '',
@@ -62,6 +66,7 @@ export function routeFromDetail(r: RouteDetailLike): RouteForm {
     summary: r.summary,
     themes: [...r.themes],
     district_codes: [...r.district_codes],
+    outside_places: [...(r.outside_places ?? [])],
     days: r.days,
     best_season: r.best_season,
     distance_km: (r.distance_m / 1000).toFixed(1),
@@ -103,6 +108,8 @@ export function routeBody(
   if (f.summary.trim().length < 2) fields.summary = '请输入线路简介'
   if (!f.themes.length) fields.themes = '请至少选择一个主题'
   if (!f.district_codes.length) fields.district_codes = '请选择途经区县'
+  if (f.outside_places.some((p) => p.trim().length < 2 || p.trim().length > 40))
+    fields.outside_places = '地名为 2 到 40 个字，如 四川省成都市青羊区'
   if (!Number.isInteger(f.days) || f.days < 1 || f.days > 15) fields.days = '天数为 1 到 15'
   let distance_m: number | undefined
   if (f.distance_km.trim()) {
@@ -140,6 +147,7 @@ export function routeBody(
       summary: f.summary.trim(),
       themes: f.themes,
       district_codes: f.district_codes,
+      outside_places: f.outside_places.map((p) => p.trim()),
       days: f.days,
       best_season: f.best_season.trim(),
       stops,
