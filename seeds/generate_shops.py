@@ -3,7 +3,11 @@
 
 Deterministic (fixed random seed), so the committed file can be regenerated.
 Coordinates are written in WGS-84, as FACTS.md gives the landmarks; the
-loader converts them to GCJ-02. Each spot is built to show something in the
+loader converts them to GCJ-02. Every shop stands on its landmark's bank:
+a position in a river (rivers.json, with a margin for the tracing's error)
+or across one from the landmark is drawn again from a stream of its own, so
+the other shops keep their places. 南滨路's centre is on the south bank by
+龙门浩老街, not FACTS' point, which lies over the Yangtze. Each spot is built to show something in the
 15-minute circle report: 解放碑 has every basic type and many quality ones,
 观音桥 has all basic types and some quality ones, 南滨路 only the basic ones,
 磁器口 and 李子坝 lack some basic types.
@@ -44,7 +48,7 @@ SPOTS = {
                     quality=["specialty_dining", "coffee_tea", "bookstore"],
                     extra=["snacks"] * 10 + ["time_honored"] * 5 + ["restaurant"] * 5 + ["hotpot"] * 4 + ["noodles"] * 3
                     + ["second_hand"] * 2 + ["hotel"] * 2 + ["weekend_market"]),
-    "nanbinlu": dict(name="南滨路", lat=29.5530, lng=106.5880, district="500108",
+    "nanbinlu": dict(name="南滨路", lat=29.5478, lng=106.5905, district="500108",
                      streets=["南滨路", "龙门浩老街", "上新街", "海棠溪正街"],
                      basic=BASIC, quality=["specialty_dining", "coffee_tea", "leisure"],
                      extra=["hotpot"] * 6 + ["restaurant"] * 5 + ["bbq"] * 4 + ["hotel"] * 2 + ["convenience_store"] * 3 + ["weekend_market"]),
@@ -132,10 +136,52 @@ def merchant_for(spot, category):
         return M1
     return M3 if random.random() < 0.8 else M5
 
-def offset(lat, lng, max_m):
-    r = max_m * math.sqrt(random.random())
-    t = random.random() * 2 * math.pi
+def offset(lat, lng, max_m, rng=random):
+    r = max_m * math.sqrt(rng.random())
+    t = rng.random() * 2 * math.pi
     return (round(lat + r * math.cos(t) / 111195, 6), round(lng + r * math.sin(t) / (111195 * math.cos(math.radians(lat))), 6))
+
+with open("rivers.json") as f:
+    RIVERS = json.load(f)["rivers"]
+# Clear of the traced bank by this much (the tracing is good to ~150 m).
+BANK_MARGIN_M = 80
+
+def _xy(p, lat0):
+    return (p[1] * 111195 * math.cos(math.radians(lat0)), p[0] * 111195)
+
+def _clearance(p, river):
+    """Metres from p to the river's nearer bank (negative: in it)."""
+    best = math.inf
+    pts = river["centre_line"]
+    for a, b in zip(pts, pts[1:]):
+        (px, py), (ax, ay), (bx, by) = _xy(p, p[0]), _xy(a, p[0]), _xy(b, p[0])
+        dx, dy = bx - ax, by - ay
+        t = max(0.0, min(1.0, ((px - ax) * dx + (py - ay) * dy) / (dx * dx + dy * dy)))
+        half = (a[2] + (b[2] - a[2]) * t) / 2
+        best = min(best, math.hypot(px - ax - t * dx, py - ay - t * dy) - half)
+    return best
+
+def _crosses(p, q, a, b):
+    def side(u, v, w):
+        return (v[0] - u[0]) * (w[1] - u[1]) - (v[1] - u[1]) * (w[0] - u[0])
+    return side(p, q, a) * side(p, q, b) < 0 and side(a, b, p) * side(a, b, q) < 0
+
+def on_the_landmarks_bank(spot, lat, lng):
+    centre = (spot["lat"], spot["lng"])
+    for river in RIVERS:
+        if _clearance((lat, lng), river) < BANK_MARGIN_M:
+            return False
+        line = river["centre_line"]
+        if any(_crosses(centre, (lat, lng), a, b) for a, b in zip(line, line[1:])):
+            return False
+    return True
+
+def place(spot_key, spot, max_m):
+    lat, lng = offset(spot["lat"], spot["lng"], max_m)
+    redraw = random.Random(f"{spot_key}-{counter}")
+    while not on_the_landmarks_bank(spot, lat, lng):
+        lat, lng = offset(spot["lat"], spot["lng"], max_m, redraw)
+    return lat, lng
 
 shops = []
 counter = 0
@@ -148,7 +194,7 @@ def add(spot_key, spot, category, max_m):
     if "{" not in template:
         # Chains and famous names get a branch suffix, as on their signs.
         name = f"{name}（{spot['name'] if random.random() < 0.5 else street}店）"
-    lat, lng = offset(spot["lat"], spot["lng"], max_m)
+    lat, lng = place(spot_key, spot, max_m)
     tags = []
     if category == "time_honored": tags.append("老字号")
     if category in ("tax_refund", "department_store"): tags.append("离境退税")

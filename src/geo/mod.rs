@@ -1,6 +1,7 @@
 //! Coordinates, distances and the walking model. Pure functions only.
 
 pub mod coord;
+pub mod rivers;
 pub mod walking;
 
 pub use coord::{CoordSystem, LatLng};

@@ -20,6 +20,8 @@ mod demo_complaints;
 pub mod demo_tourism;
 pub mod demo_tradein;
 mod demo_vouchers;
+#[cfg(test)]
+mod dry_land_tests;
 pub mod festival_dates;
 pub mod synthetic;
 
@@ -30,6 +32,9 @@ const CATEGORIES: &str = include_str!("../../seeds/categories.json");
 const SHOPS: &str = include_str!("../../seeds/shops.json");
 const HOLIDAYS: &str = include_str!("../../seeds/holidays.json");
 const COMPLAINT_CATEGORIES: &str = include_str!("../../seeds/complaint_categories.json");
+/// The rivers through the core, for checking the demo data (and, later,
+/// walking across them by the bridges).
+pub const RIVERS_FILE: &str = include_str!("../../seeds/rivers.json");
 
 #[derive(Debug, thiserror::Error)]
 pub enum SeedError {

@@ -19,11 +19,12 @@ pub(crate) const WANZHOU: (f64, f64) = (30.8078, 108.4080);
 /// Metres per degree of latitude in the index's projection.
 const M_PER_DEG: f64 = 111_195.08;
 
-/// 解放碑, 磁器口, 观音桥, 南滨路 in WGS-84 (FACTS §6).
+/// 解放碑, 磁器口, 观音桥 in WGS-84 (FACTS §6), and 南滨路 by 龙门浩老街
+/// on the south bank (FACTS' point lies over the Yangtze; seeds/rivers.json).
 const JIEFANGBEI: (f64, f64) = (29.5575, 106.5770);
 const CIQIKOU: (f64, f64) = (29.5795, 106.4490);
 const GUANYINQIAO: (f64, f64) = (29.5750, 106.5310);
-const NANBINLU: (f64, f64) = (29.5530, 106.5880);
+const NANBINLU: (f64, f64) = (29.5478, 106.5905);
 
 pub(crate) fn shop_body(name: &str, lat: f64, lng: f64) -> Value {
     json!({
