@@ -99,6 +99,15 @@ pub struct Config {
     pub redis_url: Option<String>,
     /// Namespace of this deployment's keys in Redis.
     pub redis_prefix: String,
+    /// 一企一码 signing keys, `kid=SEED[@NOT_AFTER],…` newest last
+    /// (required in production).
+    pub credit_signing_keys: Option<Secret>,
+    /// In development without keys: where the generated key is kept.
+    pub credit_key_file: std::path::PathBuf,
+    /// How long a merchant's printed code stays valid.
+    pub credit_code_days: u32,
+    /// How often each instance rescores merchants something happened to.
+    pub credit_refresh_interval: Duration,
 }
 
 /// Development-only signing key, refused in production.
@@ -231,6 +240,16 @@ impl Config {
             upload_dir: vars.text("YUHUI_UPLOAD_DIR", "data/uploads").into(),
             redis_url: vars.get("REDIS_URL"),
             redis_prefix: vars.text("YUHUI_REDIS_PREFIX", "yuhui"),
+            credit_signing_keys: credit_signing_keys(&vars, production)?,
+            credit_key_file: vars
+                .text("YUHUI_CREDIT_KEY_FILE", "data/credit-signing-key")
+                .into(),
+            credit_code_days: vars.number_in("YUHUI_CREDIT_CODE_DAYS", 30, 1..=366)?,
+            credit_refresh_interval: Duration::from_secs(vars.number_in(
+                "YUHUI_CREDIT_REFRESH_SECS",
+                60,
+                1..=86_400,
+            )?),
         })
     }
 
@@ -325,6 +344,27 @@ impl<F: Fn(&str) -> Option<String>> Vars<F> {
             "{name} must be {}, not `{given}`",
             allowed.join(" or ")
         )))
+    }
+}
+
+/// The 一企一码 signing keys: checked here so a bad spec stops the start;
+/// production must bring its own (a generated key would differ per
+/// instance and vanish with the machine).
+fn credit_signing_keys<F: Fn(&str) -> Option<String>>(
+    vars: &Vars<F>,
+    production: bool,
+) -> Result<Option<Secret>, ConfigError> {
+    match vars.get("YUHUI_CREDIT_SIGNING_KEYS") {
+        Some(spec) => {
+            crate::credit::signing::KeyRing::parse(&spec)
+                .map_err(|e| ConfigError(format!("YUHUI_CREDIT_SIGNING_KEYS: {e}")))?;
+            Ok(Some(Secret::new(spec)))
+        }
+        None if production => Err(ConfigError(
+            "YUHUI_CREDIT_SIGNING_KEYS is required in production (kid=SEED, SEED 32 bytes of base64url)"
+                .into(),
+        )),
+        None => Ok(None),
     }
 }
 
@@ -430,9 +470,29 @@ mod tests {
         let ok = config(&[
             ("YUHUI_ENV", "production"),
             ("JWT_SECRET", "0123456789abcdef0123456789abcdef"),
+            (
+                "YUHUI_CREDIT_SIGNING_KEYS",
+                "k1=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA",
+            ),
         ])
         .unwrap();
         assert!(!ok.dev_login);
+    }
+
+    #[test]
+    fn production_requires_its_own_code_signing_keys() {
+        let secret = ("JWT_SECRET", "0123456789abcdef0123456789abcdef");
+        let err = config(&[("YUHUI_ENV", "production"), secret]).unwrap_err();
+        assert!(err.0.contains("YUHUI_CREDIT_SIGNING_KEYS"), "{}", err.0);
+        let err = config(&[
+            ("YUHUI_ENV", "production"),
+            secret,
+            ("YUHUI_CREDIT_SIGNING_KEYS", "k1=tooshort"),
+        ])
+        .unwrap_err();
+        assert!(err.0.contains("32 bytes"), "{}", err.0);
+        // Development generates one instead.
+        assert!(config(&[]).unwrap().credit_signing_keys.is_none());
     }
 
     #[test]

@@ -11,6 +11,8 @@ use actix_web::web;
 use crate::auth::service::Identity;
 use crate::calendar::service::CalendarCache;
 use crate::complaints::{ComplaintSettings, Complaints};
+use crate::credit::Credit;
+use crate::credit::signing::KeyRing;
 use crate::places::Places;
 use crate::state::{AppState, Core};
 use crate::tourism::Tourism;
@@ -28,6 +30,7 @@ pub struct Domains {
     pub vouchers: web::Data<Vouchers>,
     pub trade_in: web::Data<TradeIn>,
     pub tourism: web::Data<Tourism>,
+    pub credit: web::Data<Credit>,
 }
 
 impl Domains {
@@ -39,6 +42,7 @@ impl Domains {
         core: Core,
         places: Places,
         shared_limits: Option<SharedWindows>,
+        signing_keys: Arc<KeyRing>,
     ) -> (Self, WriterQueues) {
         let config = app.config.clone();
         let places = Arc::new(places);
@@ -66,6 +70,11 @@ impl Domains {
                     template_id: config.trade_in_template_id.clone(),
                 },
             )),
+            credit: web::Data::new(Credit::new(
+                core.clone(),
+                signing_keys,
+                chrono::Duration::days(i64::from(config.credit_code_days)),
+            )),
             tourism: web::Data::new(Tourism::new(core, places.clone())),
             places: web::Data::from(places),
             app: web::Data::new(app),
@@ -81,6 +90,7 @@ impl Domains {
             .app_data(self.complaints.clone())
             .app_data(self.vouchers.clone())
             .app_data(self.trade_in.clone())
-            .app_data(self.tourism.clone());
+            .app_data(self.tourism.clone())
+            .app_data(self.credit.clone());
     }
 }

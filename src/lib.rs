@@ -12,6 +12,7 @@ pub mod clock;
 pub mod complaints;
 pub mod config;
 pub mod console;
+pub mod credit;
 pub mod db;
 pub mod districts;
 pub mod domains;

@@ -23,6 +23,7 @@ use crate::error::ErrorBody;
     tags(
         (name = "identity", description = "Login and the caller's profile"),
         (name = "merchants", description = "Merchant applications and profiles"),
+        (name = "credit", description = "山城有信 merchant credit profiles and 一企一码 signed codes"),
         (name = "admin", description = "Administration"),
         (name = "places", description = "Shops, nearby search and the 15-minute circle"),
         (name = "merchant", description = "Merchant staff: their shops"),

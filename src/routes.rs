@@ -6,7 +6,8 @@ use utoipa_actix_web::scope;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::{
-    account, audit, auth, complaints, districts, merchants, ops, places, tourism, tradein, vouchers,
+    account, audit, auth, complaints, credit, districts, merchants, ops, places, tourism, tradein,
+    vouchers,
 };
 
 pub fn routes(cfg: &mut ServiceConfig) {
@@ -19,6 +20,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             .configure(account::routes::routes)
             .configure(districts::routes::routes)
             .configure(merchants::routes::routes)
+            .configure(credit::routes::routes)
             .configure(places::routes::routes)
             .configure(complaints::routes::routes)
             .configure(tradein::routes::routes)

@@ -41,6 +41,8 @@ pub enum StartupError {
     Redis(#[from] redis::RedisError),
     #[error("recomputing deadlines: {0}")]
     Deadlines(#[from] crate::error::AppError),
+    #[error("merchant code signing keys: {0}")]
+    SigningKeys(#[from] crate::credit::signing::KeySpecError),
 }
 
 pub struct Application {
@@ -93,7 +95,8 @@ impl Application {
             &config.redis_prefix,
             app.metrics.clone(),
         )?;
-        let (domains, queues) = Domains::build(app, core, places, shared_limits);
+        let signing_keys = Arc::new(crate::credit::signing::load_ring(&config)?);
+        let (domains, queues) = Domains::build(app, core, places, shared_limits, signing_keys);
 
         let listener = TcpListener::bind(&config.bind).map_err(|source| StartupError::Bind {
             bind: config.bind.clone(),

@@ -22,6 +22,7 @@ mod m20261202_000017_one_voucher_per_payment;
 mod m20261202_000018_national_2025_window;
 mod m20261202_000019_round_leftovers;
 mod m20261202_000020_route_outside_places;
+mod m20261202_000021_merchant_credit;
 
 pub struct Migrator;
 
@@ -49,6 +50,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000018_national_2025_window::Migration),
             Box::new(m20261202_000019_round_leftovers::Migration),
             Box::new(m20261202_000020_route_outside_places::Migration),
+            Box::new(m20261202_000021_merchant_credit::Migration),
         ]
     }
 }

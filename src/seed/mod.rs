@@ -165,6 +165,10 @@ pub async fn load_if_empty(db: &DatabaseConnection, now: DateTime<Utc>) -> Resul
             demo_tourism::load(db, now).await?;
             added = true;
         }
+        if entity::credit_rule_set::Entity::find().count(db).await? == 0 {
+            load_credit_rules(db, now).await?;
+            added = true;
+        }
         return Ok(added);
     }
     load(db, now).await?;
@@ -185,6 +189,31 @@ pub async fn load(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), See
     demo_vouchers::load(db, now).await?;
     demo_tradein::load(db, now).await?;
     demo_tourism::load(db, now).await?;
+    load_credit_rules(db, now).await?;
+    Ok(())
+}
+
+/// The 山城有信 scoring rules, stored like the trade-in rule sets.
+async fn load_credit_rules(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<(), SeedError> {
+    let sets = crate::credit::rules::seed_rule_sets().map_err(|source| SeedError::Parse {
+        file: "credit_rules.json",
+        source,
+    })?;
+    for set in sets {
+        let body = serde_json::to_string(&set).map_err(|source| SeedError::Parse {
+            file: "credit_rules.json",
+            source,
+        })?;
+        entity::credit_rule_set::Entity::insert(entity::credit_rule_set::ActiveModel {
+            code: Set(set.code.clone()),
+            effective_from: Set(set.effective_from),
+            body: Set(body),
+            created_at: Set(now),
+        })
+        .on_conflict_do_nothing_on([entity::credit_rule_set::Column::Code])
+        .exec_without_returning(db)
+        .await?;
+    }
     Ok(())
 }
 

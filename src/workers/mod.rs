@@ -22,6 +22,7 @@ use sea_orm::DatabaseConnection;
 use crate::complaints::deadlines::{DeadlineWarnings, OdrWindowEnd};
 use crate::complaints::writer::{self as filing_writer, FilingQueue};
 use crate::config::Config;
+use crate::credit::refresh::CreditRefresh;
 use crate::domains::Domains;
 use crate::idempotency::IdempotencyRetention;
 use crate::notify::OutboxSender;
@@ -41,6 +42,7 @@ pub struct Jobs {
     pub deadline_warnings: Arc<DeadlineWarnings>,
     pub voucher_expiry: Arc<VoucherExpiry>,
     pub idempotency_retention: Arc<IdempotencyRetention>,
+    pub credit_refresh: Arc<CreditRefresh>,
 }
 
 impl Jobs {
@@ -73,6 +75,10 @@ impl Jobs {
                 clock: domains.app.clock.clone(),
                 every: IDEMPOTENCY_RETENTION_EVERY,
             }),
+            credit_refresh: Arc::new(CreditRefresh::new(
+                domains.credit.clone().into_inner(),
+                config.credit_refresh_interval,
+            )),
         }
     }
 }
@@ -126,6 +132,7 @@ impl Workers {
         tasks.start_periodic(jobs.deadline_warnings.clone());
         tasks.start_periodic(jobs.voucher_expiry.clone());
         tasks.start_periodic(jobs.idempotency_retention.clone());
+        tasks.start_periodic(jobs.credit_refresh.clone());
         if let Some(pool) = listening_pool(&domains.app.config) {
             let followers = crate::changes::Followers {
                 domains: domains.clone(),

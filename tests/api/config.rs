@@ -43,6 +43,14 @@ fn production_with_dev_login_refuses_to_start() {
 }
 
 #[test]
+fn production_without_code_signing_keys_refuses_to_start() {
+    let (ok, stderr) =
+        run_production(&[("JWT_SECRET", "a-production-secret-of-enough-length-0123")]);
+    assert!(!ok);
+    assert!(stderr.contains("YUHUI_CREDIT_SIGNING_KEYS"), "{stderr}");
+}
+
+#[test]
 fn unknown_commands_are_refused_with_usage() {
     let output = Command::new(env!("CARGO_BIN_EXE_yuhui"))
         .arg("frobnicate")

@@ -252,6 +252,11 @@ pub async fn spawn_app_with(options: TestOptions) -> TestApp {
         std::env::temp_dir().join(format!("yuhui-uploads-{}", uuid::Uuid::new_v4().simple()));
     let mut vars: HashMap<String, String> = HashMap::from([
         ("YUHUI_UPLOAD_DIR".into(), upload_dir.display().to_string()),
+        // Each app generates its own development key for merchant codes.
+        (
+            "YUHUI_CREDIT_KEY_FILE".into(),
+            upload_dir.join("credit-signing-key").display().to_string(),
+        ),
         ("DATABASE_URL".into(), database_url.clone()),
         ("YUHUI_BIND".into(), "127.0.0.1:0".into()),
         ("YUHUI_WORKERS".into(), "2".into()),

@@ -9,6 +9,7 @@ mod complaints;
 mod config;
 mod console;
 mod console_sign_in;
+mod credit;
 mod dashboard;
 mod errors;
 mod identity;

@@ -862,6 +862,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/credit/keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The public keys codes are signed with, to verify them offline. */
+        get: operations["credit_keys"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/credit/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Checks a scanned code: genuine and unexpired, or why not
+         *     (`malformed`, `unknown_key`, `bad_signature`, `expired`).
+         */
+        post: operations["verify_merchant_code"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/disclosure/merchants": {
         parameters: {
             query?: never;
@@ -1235,6 +1272,61 @@ export interface paths {
         };
         /** Public profile of an approved merchant. */
         get: operations["profile"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/merchants/{id}/code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 一企一码: the merchant's signed code and its QR code, for the door. */
+        get: operations["merchant_code"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/merchants/{id}/credit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A merchant's credit profile (山城有信): grade, score and every factor
+         *     behind them, with the rules version used. Public; never any
+         *     complainant's data.
+         */
+        get: operations["merchant_credit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/merchants/{id}/credit/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** How the merchant's score and grade changed, newest first. */
+        get: operations["merchant_credit_history"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1952,6 +2044,22 @@ export interface components {
             code: string;
             name: string;
         };
+        /** @description What a code says. Nothing about anyone but the merchant. */
+        CodeClaims: {
+            /** Format: date-time */
+            expires_at: string;
+            grade: string;
+            /** Format: date-time */
+            issued_at: string;
+            kid: string;
+            /** Format: uuid */
+            merchant_id: string;
+            name: string;
+            rules_version: string;
+            /** Format: int32 */
+            score: number;
+            uscc: string;
+        };
         Commitments: {
             /** @description 先行赔付 */
             first_compensation?: boolean;
@@ -2088,6 +2196,32 @@ export interface components {
             opening_hours?: components["schemas"]["WeeklyHours"][];
             phone?: string | null;
             tags?: string[];
+        };
+        CreditHistoryEntry: {
+            /** Format: date-time */
+            as_of: string;
+            grade: string;
+            rules_version: string;
+            /** Format: int32 */
+            score: number;
+        };
+        /** @description A merchant's credit profile: never anything about who complained. */
+        CreditView: {
+            /** Format: date-time */
+            as_of: string;
+            factors: components["schemas"]["Factor"][];
+            /** @description A (best) to D. */
+            grade: string;
+            /** Format: uuid */
+            merchant_id: string;
+            merchant_name: string;
+            /** @description The scoring rules used (`seeds/credit_rules.json`). */
+            rules_version: string;
+            /**
+             * Format: int32
+             * @description 0..=1000.
+             */
+            score: number;
         };
         DashboardView: {
             /** @description The caller's districts, each with its cases per status. */
@@ -2271,6 +2405,21 @@ export interface components {
             voucher_redemptions: Record<string, never>[];
             vouchers: Record<string, never>[];
         };
+        Factor: {
+            code: string;
+            /** @description Why these points, in a sentence. */
+            explanation: string;
+            label: string;
+            /** @description `12m` for the last window_months, `all` for the whole time on Yuhui. */
+            period: string;
+            /** Format: int32 */
+            points: number;
+            /**
+             * Format: double
+             * @description The figure the points come from (a count, a rate 0..1, months).
+             */
+            value: number;
+        };
         /**
          * @description What the law requires a complaint to state (FACTS §2). Name exactly one
          *     respondent: a shop, a merchant, or a named business not on Yuhui.
@@ -2320,6 +2469,14 @@ export interface components {
         HandlePickup: {
             note?: string | null;
         };
+        /**
+         * @description Why a code does not verify.
+         * @enum {string}
+         */
+        Invalid: "malformed" | "unknown_key" | "bad_signature" | "expired";
+        KeyList: {
+            keys: components["schemas"]["PublicKey"][];
+        };
         LoginResponse: {
             /** Format: date-time */
             expires_at: string;
@@ -2347,6 +2504,15 @@ export interface components {
             name: string;
             /** @description 18-character unified social credit code; checked by its check character. */
             uscc: string;
+        };
+        MerchantCode: {
+            claims: components["schemas"]["CodeClaims"];
+            /** Format: date-time */
+            expires_at: string;
+            /** @description `YHC1.<base64url JSON claims>.<base64url Ed25519 signature>`. */
+            payload: string;
+            /** @description The payload as a QR code. */
+            svg: string;
         };
         /**
          * @description Per-merchant figures of the national disclosure (投诉信息公示). Holds no
@@ -3014,6 +3180,17 @@ export interface components {
             /** Format: uuid */
             user_id: string;
         };
+        PublicKey: {
+            /** @description Always `EdDSA`. */
+            alg: string;
+            /** @description Always `Ed25519`. */
+            crv: string;
+            kid: string;
+            /** Format: date-time */
+            not_after?: string | null;
+            /** @description The 32-byte public key, base64url without padding. */
+            x: string;
+        };
         QueuePage: {
             /** @description Cases per status in the handler's districts (before filters). */
             counts: {
@@ -3452,6 +3629,23 @@ export interface components {
             /** @description `active` reopens a closed shop; `closed` closes it. */
             status?: string | null;
             tags?: string[] | null;
+        };
+        Verification: {
+            claims?: components["schemas"]["CodeClaims"] | null;
+            credit?: components["schemas"]["CreditView"] | null;
+            merchant?: components["schemas"]["VerifiedMerchant"] | null;
+            reason?: components["schemas"]["Invalid"] | null;
+            valid: boolean;
+        };
+        VerifiedMerchant: {
+            /** Format: uuid */
+            id: string;
+            name: string;
+            uscc: string;
+        };
+        VerifyRequest: {
+            /** @description The scanned code. */
+            payload: string;
         };
         VoucherView: {
             /** Format: uuid */
@@ -7361,6 +7555,84 @@ export interface operations {
             };
         };
     };
+    credit_keys: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KeyList"];
+                };
+            };
+        };
+    };
+    verify_merchant_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["VerifyRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Verification"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed`: no payload, or over 4096 characters */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     disclosure_list: {
         parameters: {
             query?: {
@@ -8707,6 +8979,124 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["MerchantProfile"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merchant_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description merchant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MerchantCode"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merchant_credit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description merchant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditView"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description no approved merchant with this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    merchant_credit_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description merchant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditHistoryEntry"][];
                 };
             };
             /** @description Malformed path, query or body (`bad_request`) */

@@ -1,0 +1,53 @@
+//! 山城有信: each merchant's credit profile, computed only from what Yuhui
+//! holds (verification, commitments and whether they were kept, the
+//! 12-month complaint record, reversed voucher redemptions, trade-in
+//! invoice rejections) under versioned rules; and 一企一码, a signed code
+//! anyone can verify offline.
+
+pub mod codes;
+pub mod dto;
+pub mod facts;
+pub mod handlers;
+pub mod profiles;
+pub mod refresh;
+pub mod routes;
+pub mod rules;
+pub mod signing;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::state::Core;
+use signing::KeyRing;
+
+/// How long an instance keeps the rule versions before re-reading them.
+const RULES_TTL: Duration = Duration::from_secs(60);
+
+pub struct Credit {
+    pub core: Core,
+    pub keys: Arc<KeyRing>,
+    /// How long a printed code stays valid.
+    pub code_validity: chrono::Duration,
+    pub rules: moka::future::Cache<(), Arc<Vec<rules::CreditRules>>>,
+}
+
+impl std::ops::Deref for Credit {
+    type Target = Core;
+    fn deref(&self) -> &Core {
+        &self.core
+    }
+}
+
+impl Credit {
+    pub fn new(core: Core, keys: Arc<KeyRing>, code_validity: chrono::Duration) -> Self {
+        Self {
+            core,
+            keys,
+            code_validity,
+            rules: moka::future::Cache::builder()
+                .max_capacity(1)
+                .time_to_live(RULES_TTL)
+                .build(),
+        }
+    }
+}

@@ -1,0 +1,290 @@
+//! 山城有信 credit profiles and 一企一码 codes: the factors follow the
+//! complaint record as the rules say, nothing names a complainant, and a
+//! code verifies with the published key in a tool nobody here wrote.
+
+use base64::Engine;
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD as B64};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use yuhui::workers::runtime::Periodic;
+
+use crate::complaints::{NOODLES, file, filing};
+use crate::helpers::{TestApp, TestOptions, spawn_app, spawn_app_with};
+
+async fn credit(app: &TestApp, merchant: &str) -> Value {
+    let res = app
+        .get(&format!("/api/v1/merchants/{merchant}/credit"), None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.body
+}
+
+fn factor(profile: &Value, code: &str) -> Value {
+    profile["factors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["code"] == code)
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+async fn history(app: &TestApp) -> crate::helpers::Response {
+    app.get(&format!("/api/v1/merchants/{NOODLES}/credit/history"), None)
+        .await
+}
+
+async fn refresh(app: &TestApp) {
+    app.jobs.credit_refresh.run_once().await.expect("a pass");
+}
+
+#[actix_web::test]
+async fn an_accepted_then_mediated_complaint_moves_the_factors_the_rules_say() {
+    let app = spawn_app().await;
+    refresh(&app).await;
+    let before = credit(&app, NOODLES).await;
+    assert_eq!(before["rules_version"], "shancheng-2026");
+    assert!(["A", "B", "C", "D"].contains(&before["grade"].as_str().unwrap()));
+    let accepted_before = factor(&before, "accepted")["value"].as_f64().unwrap();
+    let first = history(&app).await;
+    assert_eq!(first.status, StatusCode::OK);
+    let entries = first.body.as_array().unwrap().len();
+    assert!(entries >= 1);
+
+    let resident = app.login("demo-resident").await;
+    let handler = app.login("demo-handler").await;
+    let filed = file(&app, &resident, filing(NOODLES, "小面馆结账多收锅底费")).await;
+    let id = filed["id"].as_str().unwrap().to_owned();
+    let accept = app
+        .post(
+            &format!("/api/v1/complaints/{id}/accept"),
+            Some(&handler),
+            json!({}),
+        )
+        .await;
+    assert_eq!(accept.status, StatusCode::OK, "{}", accept.text);
+    refresh(&app).await;
+    let after_accept = credit(&app, NOODLES).await;
+    let accepted = factor(&after_accept, "accepted");
+    assert_eq!(accepted["value"].as_f64().unwrap(), accepted_before + 1.0);
+    // 10 points per accepted case (seeds/credit_rules.json), within the cap.
+    assert_eq!(
+        accepted["points"].as_i64().unwrap(),
+        -((accepted_before as i64 + 1) * 10).min(100)
+    );
+    assert!(after_accept["score"].as_i64() < before["score"].as_i64());
+
+    let closed = app
+        .post(
+            &format!("/api/v1/complaints/{id}/close"),
+            Some(&handler),
+            json!({ "outcome": "mediated", "note": "双方达成一致", "compensation_fen": 3800 }),
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::OK, "{}", closed.text);
+    refresh(&app).await;
+    let after_close = credit(&app, NOODLES).await;
+    let mediation = factor(&after_close, "mediation_success");
+    assert!(mediation["value"].as_f64().unwrap() > 0.0, "{after_close}");
+    assert!(after_close["score"].as_i64() > after_accept["score"].as_i64());
+    // Each change of score is in the history, newest first.
+    let last = history(&app).await;
+    let rows = last.body.as_array().unwrap();
+    assert!(rows.len() >= entries + 2, "{}", last.text);
+    assert_eq!(rows[0]["score"], after_close["score"]);
+
+    // Nothing about who complained, anywhere.
+    let code = app
+        .get(&format!("/api/v1/merchants/{NOODLES}/code"), None)
+        .await;
+    let claims = B64
+        .decode(
+            code.body["payload"]
+                .as_str()
+                .unwrap()
+                .split('.')
+                .nth(1)
+                .unwrap(),
+        )
+        .unwrap();
+    let me = app.get("/api/v1/me", Some(&resident)).await;
+    let resident_id = me.body["id"].as_str().unwrap().to_owned();
+    for text in [
+        after_close.to_string(),
+        last.text.clone(),
+        code.text.clone(),
+        String::from_utf8(claims).unwrap(),
+    ] {
+        for secret in [
+            "13912345678",
+            "王小明",
+            "民族路 88 号",
+            "demo-resident",
+            &resident_id,
+        ] {
+            assert!(!text.contains(secret), "{secret} in {text}");
+        }
+    }
+
+    // Unknown and unapproved merchants have no profile.
+    let missing = app
+        .get(
+            "/api/v1/merchants/01936d4a-0000-7000-8000-00000000dead/credit",
+            None,
+        )
+        .await;
+    missing.assert_error(404, "not_found");
+}
+
+/// `openssl pkeyutl -verify -rawin` on the two halves of a code.
+fn openssl_verifies(public_x: &str, payload: &str) -> bool {
+    let dir = std::env::temp_dir().join(format!("yuhui-code-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // SubjectPublicKeyInfo for an Ed25519 key: a fixed prefix, then the key.
+    let mut der = vec![
+        0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x03, 0x21, 0x00,
+    ];
+    der.extend(B64.decode(public_x).unwrap());
+    let pem = format!(
+        "-----BEGIN PUBLIC KEY-----\n{}\n-----END PUBLIC KEY-----\n",
+        STANDARD.encode(der)
+    );
+    let (signed, signature) = payload.rsplit_once('.').unwrap();
+    std::fs::write(dir.join("key.pem"), pem).unwrap();
+    std::fs::write(dir.join("signed"), signed).unwrap();
+    std::fs::write(dir.join("sig"), B64.decode(signature).unwrap()).unwrap();
+    let out = std::process::Command::new("openssl")
+        .args([
+            "pkeyutl", "-verify", "-pubin", "-inkey", "key.pem", "-rawin", "-in", "signed",
+            "-sigfile", "sig",
+        ])
+        .current_dir(&dir)
+        .output()
+        .expect("openssl is installed (Debian's openssl package)");
+    let _ = std::fs::remove_dir_all(&dir);
+    out.status.success()
+        && String::from_utf8_lossy(&out.stdout).contains("Signature Verified Successfully")
+}
+
+async fn verify(app: &TestApp, payload: &str) -> Value {
+    let res = app
+        .post("/api/v1/credit/verify", None, json!({ "payload": payload }))
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    res.body
+}
+
+#[actix_web::test]
+async fn a_code_verifies_offline_with_the_published_key_and_says_why_not() {
+    let app = spawn_app().await;
+    let res = app
+        .get(&format!("/api/v1/merchants/{NOODLES}/code"), None)
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.text);
+    let payload = res.body["payload"].as_str().unwrap().to_owned();
+    assert!(payload.starts_with("YHC1."));
+    assert!(res.body["svg"].as_str().unwrap().contains("<svg"));
+    let claims = &res.body["claims"];
+    assert_eq!(claims["merchant_id"], NOODLES);
+    for field in ["uscc", "name", "grade", "issued_at", "expires_at", "kid"] {
+        assert!(claims[field].is_string(), "{field}");
+    }
+
+    let keys = app.get("/api/v1/credit/keys", None).await;
+    let key = &keys.body["keys"][0];
+    assert_eq!(
+        (key["alg"].as_str(), key["crv"].as_str()),
+        (Some("EdDSA"), Some("Ed25519"))
+    );
+    assert_eq!(key["kid"], claims["kid"]);
+    let x = key["x"].as_str().unwrap();
+    assert!(
+        openssl_verifies(x, &payload),
+        "openssl refuses a genuine code"
+    );
+
+    let ok = verify(&app, &payload).await;
+    assert_eq!(ok["valid"], true, "{ok}");
+    assert!(ok["reason"].is_null());
+    assert_eq!(ok["merchant"]["id"], NOODLES);
+    assert_eq!(ok["credit"]["merchant_id"], NOODLES);
+
+    // A better score written into the claims: neither openssl nor Yuhui accept it.
+    let mut forged: Value =
+        serde_json::from_slice(&B64.decode(payload.split('.').nth(1).unwrap()).unwrap()).unwrap();
+    forged["grade"] = json!("A");
+    forged["score"] = json!(999);
+    let signature = payload.rsplit('.').next().unwrap();
+    let tampered = format!(
+        "YHC1.{}.{signature}",
+        B64.encode(serde_json::to_vec(&forged).unwrap())
+    );
+    assert!(!openssl_verifies(x, &tampered));
+    assert_eq!(verify(&app, &tampered).await["reason"], "bad_signature");
+    for junk in ["hello", "YHC1.e30.AAAA", "YHC1..", &format!("{payload}.x")] {
+        let v = verify(&app, junk).await;
+        assert_eq!(
+            (v["valid"].as_bool(), v["reason"].as_str()),
+            (Some(false), Some("malformed")),
+            "{junk}"
+        );
+    }
+    app.post("/api/v1/credit/verify", None, json!({ "payload": "" }))
+        .await
+        .assert_error(422, "validation_failed");
+
+    // Another deployment's key is unknown here.
+    let other = spawn_app_with(TestOptions::default().var(
+        "YUHUI_CREDIT_SIGNING_KEYS",
+        &format!("elsewhere={}", B64.encode([3u8; 32])),
+    ))
+    .await;
+    let foreign = other
+        .get(&format!("/api/v1/merchants/{NOODLES}/code"), None)
+        .await;
+    let v = verify(&app, foreign.body["payload"].as_str().unwrap()).await;
+    assert_eq!(v["reason"], "unknown_key");
+
+    // Thirty days on, the code has expired.
+    app.clock.advance(chrono::Duration::days(31));
+    let v = verify(&app, &payload).await;
+    assert_eq!(
+        (v["valid"].as_bool(), v["reason"].as_str()),
+        (Some(false), Some("expired"))
+    );
+}
+
+#[actix_web::test]
+async fn a_rotated_key_still_verifies_older_codes() {
+    let seed = |b: u8| B64.encode([b; 32]);
+    let old_keys = format!("k2026={}", seed(7));
+    let before =
+        spawn_app_with(TestOptions::default().var("YUHUI_CREDIT_SIGNING_KEYS", &old_keys)).await;
+    let old = before
+        .get(&format!("/api/v1/merchants/{NOODLES}/code"), None)
+        .await;
+    let old_payload = old.body["payload"].as_str().unwrap().to_owned();
+    assert_eq!(old.body["claims"]["kid"], "k2026");
+
+    let rotated = spawn_app_with(TestOptions::default().var(
+        "YUHUI_CREDIT_SIGNING_KEYS",
+        &format!("{old_keys},k2027={}", seed(9)),
+    ))
+    .await;
+    assert_eq!(verify(&rotated, &old_payload).await["valid"], true);
+    let new = rotated
+        .get(&format!("/api/v1/merchants/{NOODLES}/code"), None)
+        .await;
+    assert_eq!(new.body["claims"]["kid"], "k2027");
+    let keys = rotated.get("/api/v1/credit/keys", None).await;
+    let kids: Vec<&str> = keys.body["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap())
+        .collect();
+    assert_eq!(kids, ["k2026", "k2027"]);
+    // The old deployment, which never had the new key, cannot vouch for it.
+    let v = verify(&before, new.body["payload"].as_str().unwrap()).await;
+    assert_eq!(v["reason"], "unknown_key");
+}
