@@ -9,6 +9,8 @@ pub mod complaint_counter;
 pub mod complaint_event;
 pub mod complaint_pause;
 pub mod console_ticket;
+pub mod credit_appeal;
+pub mod credit_override;
 pub mod credit_rule_set;
 pub mod district;
 pub mod event;

@@ -23,6 +23,7 @@ mod m20261202_000018_national_2025_window;
 mod m20261202_000019_round_leftovers;
 mod m20261202_000020_route_outside_places;
 mod m20261202_000021_merchant_credit;
+mod m20261202_000022_credit_oversight;
 
 pub struct Migrator;
 
@@ -51,6 +52,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000019_round_leftovers::Migration),
             Box::new(m20261202_000020_route_outside_places::Migration),
             Box::new(m20261202_000021_merchant_credit::Migration),
+            Box::new(m20261202_000022_credit_oversight::Migration),
         ]
     }
 }

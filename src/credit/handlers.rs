@@ -4,9 +4,11 @@ use validator::Validate;
 
 use super::Credit;
 use super::dto::{
-    CreditHistoryEntry, CreditView, KeyList, MerchantCode, Verification, VerifyRequest,
+    AppealAnswer, AppealView, CreditHistoryEntry, CreditView, KeyList, MerchantCode, NewAppeal,
+    SetOverride, Verification, VerifyRequest,
 };
-use super::{codes, profiles};
+use super::{codes, oversight, profiles};
+use crate::auth::{AdminUser, MerchantUser};
 use crate::error::{AppResult, ErrorBody};
 
 /// A merchant's credit profile (山城有信): grade, score and every factor
@@ -100,4 +102,102 @@ pub async fn verify(
 ) -> AppResult<web::Json<Verification>> {
     body.validate()?;
     Ok(web::Json(codes::verify(&credit, &body.payload).await?))
+}
+
+/// Sets a merchant's grade, with a reason, until a day (the newest wins).
+#[utoipa::path(
+    operation_id = "override_merchant_credit",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "merchant id")),
+    request_body = SetOverride,
+    responses(
+        (status = 200, body = CreditView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, description = "`validation_failed` (`grade`, `reason`, `ends_on`)", body = ErrorBody),
+    )
+)]
+#[post("/admin/merchants/{id}/credit/override")]
+pub async fn set_override(
+    credit: web::Data<Credit>,
+    admin: AdminUser,
+    id: web::Path<Uuid>,
+    body: web::Json<SetOverride>,
+) -> AppResult<web::Json<CreditView>> {
+    body.validate()?;
+    Ok(web::Json(
+        oversight::set_override(&credit, &admin, id.into_inner(), body.into_inner()).await?,
+    ))
+}
+
+/// A merchant's staff appeal one factor of its profile.
+#[utoipa::path(
+    operation_id = "appeal_credit_factor",
+    tag = "merchant",
+    security(("bearer" = [])),
+    request_body = NewAppeal,
+    responses(
+        (status = 201, body = AppealView),
+        (status = 403, description = "not staff of this merchant", body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`appeal_open`: this factor has an appeal waiting", body = ErrorBody),
+        (status = 422, description = "`validation_failed` (`factor_code`, `statement`)", body = ErrorBody),
+    )
+)]
+#[post("/merchant/credit/appeals")]
+pub async fn appeal(
+    credit: web::Data<Credit>,
+    staff: MerchantUser,
+    body: web::Json<NewAppeal>,
+) -> AppResult<actix_web::HttpResponse> {
+    body.validate()?;
+    let filed = oversight::appeal(&credit, &staff, body.into_inner()).await?;
+    Ok(actix_web::HttpResponse::Created().json(filed))
+}
+
+/// Appeals to answer (oldest first), then recent answers.
+#[utoipa::path(
+    operation_id = "credit_appeal_queue",
+    tag = "admin",
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = Vec<AppealView>),
+        (status = 403, body = ErrorBody),
+    )
+)]
+#[get("/admin/credit/appeals")]
+pub async fn appeal_queue(
+    credit: web::Data<Credit>,
+    _admin: AdminUser,
+) -> AppResult<web::Json<Vec<AppealView>>> {
+    Ok(web::Json(oversight::review_queue(&credit).await?))
+}
+
+/// Answers an appeal: upheld or dismissed, with the reasons.
+#[utoipa::path(
+    operation_id = "answer_credit_appeal",
+    tag = "admin",
+    security(("bearer" = [])),
+    params(("id" = Uuid, Path, description = "appeal id")),
+    request_body = AppealAnswer,
+    responses(
+        (status = 200, body = AppealView),
+        (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`appeal_answered`", body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+#[post("/admin/credit/appeals/{id}/answer")]
+pub async fn answer_appeal(
+    credit: web::Data<Credit>,
+    admin: AdminUser,
+    id: web::Path<Uuid>,
+    body: web::Json<AppealAnswer>,
+) -> AppResult<web::Json<AppealView>> {
+    body.validate()?;
+    Ok(web::Json(
+        oversight::answer(&credit, &admin, id.into_inner(), body.into_inner()).await?,
+    ))
 }

@@ -8,6 +8,7 @@ pub mod codes;
 pub mod dto;
 pub mod facts;
 pub mod handlers;
+pub mod oversight;
 pub mod profiles;
 pub mod refresh;
 pub mod routes;

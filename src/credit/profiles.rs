@@ -18,6 +18,7 @@ use uuid::Uuid;
 use super::Credit;
 use super::dto::{CreditHistoryEntry, CreditView};
 use super::facts;
+use super::oversight;
 use super::rules::{self, CreditRules};
 use crate::error::{AppError, AppResult};
 
@@ -161,7 +162,7 @@ async fn store(
     Ok(changed)
 }
 
-async fn approved_merchant(svc: &Credit, id: Uuid) -> AppResult<merchant::Model> {
+pub(super) async fn approved_merchant(svc: &Credit, id: Uuid) -> AppResult<merchant::Model> {
     merchant::Entity::find_by_id(id)
         .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
         .one(&svc.db)
@@ -169,16 +170,29 @@ async fn approved_merchant(svc: &Credit, id: Uuid) -> AppResult<merchant::Model>
         .ok_or_else(|| AppError::not_found("商户不存在"))
 }
 
-pub(super) fn view(m: &merchant::Model, p: merchant_credit::Model) -> CreditView {
-    CreditView {
+/// The stored profile with the override in force and the appeals.
+async fn view(
+    svc: &Credit,
+    m: &merchant::Model,
+    p: merchant_credit::Model,
+) -> AppResult<CreditView> {
+    let today = svc.clock.now_local().date_naive();
+    let override_ = oversight::override_in_force(&svc.db, m.id, today).await?;
+    let appeals = oversight::appeals_of(&svc.db, m.id).await?;
+    Ok(CreditView {
         merchant_id: m.id,
         merchant_name: m.name.clone(),
-        grade: p.grade,
+        grade: override_
+            .as_ref()
+            .map_or_else(|| p.grade.clone(), |o| o.grade.clone()),
+        computed_grade: p.grade,
         score: p.score,
         factors: serde_json::from_str(&p.factors).unwrap_or_default(),
         as_of: p.as_of,
         rules_version: p.rules_version,
-    }
+        override_,
+        appeals,
+    })
 }
 
 /// The profile of an approved merchant, computed now if it never was.
@@ -192,14 +206,14 @@ pub(super) async fn profile_of(svc: &Credit, m: &merchant::Model) -> AppResult<C
         .one(&svc.db)
         .await?
     {
-        return Ok(view(m, p));
+        return view(svc, m, p).await;
     }
     recompute(svc, Some(&[m.id])).await?;
     let p = merchant_credit::Entity::find_by_id(m.id)
         .one(&svc.db)
         .await?
         .ok_or_else(|| AppError::internal("credit profile not written"))?;
-    Ok(view(m, p))
+    view(svc, m, p).await
 }
 
 /// Score and grade as they changed, newest first (the last 100).

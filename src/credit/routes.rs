@@ -7,5 +7,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(handlers::history)
         .service(handlers::code)
         .service(handlers::keys)
-        .service(handlers::verify);
+        .service(handlers::verify)
+        .service(handlers::set_override)
+        .service(handlers::appeal)
+        .service(handlers::appeal_queue)
+        .service(handlers::answer_appeal);
 }

@@ -20,6 +20,7 @@ pub struct CreditRules {
     pub commitment_points: i32,
     pub odr_kept_points: i32,
     pub odr_missed_penalty: i32,
+    pub odr_missed_max_penalty: i32,
     pub first_compensation_paid_points: i32,
     pub first_compensation_paid_max_points: i32,
     pub first_compensation_failed_penalty: i32,
@@ -213,7 +214,7 @@ pub fn assess(f: &MerchantFacts, r: &CreditRules) -> Assessment {
             "按时回应投诉",
             answered,
             (f64::from(r.responses_on_time_points) * answered).round() as i32
-                - unanswered as i32 * r.odr_missed_penalty,
+                + capped_penalty(unanswered, r.odr_missed_penalty, r.odr_missed_max_penalty),
             false,
             format!(
                 "{window}和解期内回应 {} 件，未回应 {unanswered} 件",
@@ -405,6 +406,16 @@ mod tests {
         assert_eq!(points(&a, "invoice_rejections"), -100);
         // 600 − 650 is below zero.
         assert_eq!((a.score, a.grade), (0, 'D'));
+        let silent = MerchantFacts {
+            odr: true,
+            odr_cases_done: 100,
+            ..MerchantFacts::default()
+        };
+        // A hundred unanswered cases cost what the cap allows.
+        assert_eq!(
+            points(&assess(&silent, &rules()), "responses_on_time"),
+            -160
+        );
         f = MerchantFacts {
             approved: true,
             months_on_yuhui: 1000,

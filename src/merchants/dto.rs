@@ -89,6 +89,9 @@ pub struct MerchantProfile {
     pub approved_at: Option<DateTime<Utc>>,
     /// Complaint disclosure for the last 365 days (no complainant data).
     pub complaints: ComplaintFigures,
+    /// 山城有信 grade (A–D; an admin's override while it lasts), once
+    /// scored; the reasons are at `/merchants/{id}/credit`.
+    pub credit_grade: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -150,7 +150,15 @@ pub async fn public_profile(
         .await?
         .into_iter()
         .find(|d| d.merchant_id == m.id);
+    let credit_grade = match crate::credit::oversight::override_in_force(db, m.id, today).await? {
+        Some(o) => Some(o.grade),
+        None => entity::merchant_credit::Entity::find_by_id(m.id)
+            .one(db)
+            .await?
+            .map(|p| p.grade),
+    };
     Ok(MerchantProfile {
+        credit_grade,
         complaints: ComplaintFigures {
             complaints: figures.as_ref().map_or(0, |f| f.complaints),
             accepted: figures.as_ref().map_or(0, |f| f.accepted),

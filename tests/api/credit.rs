@@ -288,3 +288,129 @@ async fn a_rotated_key_still_verifies_older_codes() {
     let v = verify(&before, new.body["payload"].as_str().unwrap()).await;
     assert_eq!(v["reason"], "unknown_key");
 }
+
+#[actix_web::test]
+async fn an_override_wins_until_its_end_date_and_appeals_get_an_answer() {
+    let app = spawn_app().await;
+    let admin = app.login("demo-admin").await;
+    let resident = app.login("demo-resident").await;
+    let computed = credit(&app, NOODLES).await["computed_grade"].clone();
+    let path = format!("/api/v1/admin/merchants/{NOODLES}/credit/override");
+    let today = app
+        .clock
+        .now()
+        .with_timezone(&chrono_tz_shanghai())
+        .date_naive();
+    let ends = today + chrono::Duration::days(3);
+    let body = |grade: &str, ends_on: chrono::NaiveDate| json!({ "grade": grade, "reason": "食品安全抽检不合格，限期整改", "ends_on": ends_on });
+    app.post(&path, Some(&resident), body("D", ends))
+        .await
+        .assert_error(403, "forbidden");
+    let bad = app.post(&path, Some(&admin), body("E", ends)).await;
+    bad.assert_error(422, "validation_failed");
+    assert!(
+        bad.body["details"]["fields"]["grade"].is_array(),
+        "{}",
+        bad.text
+    );
+    let late = app
+        .post(
+            &path,
+            Some(&admin),
+            body("D", today - chrono::Duration::days(1)),
+        )
+        .await;
+    assert!(
+        late.body["details"]["fields"]["ends_on"].is_array(),
+        "{}",
+        late.text
+    );
+
+    let set = app.post(&path, Some(&admin), body("D", ends)).await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    assert_eq!(set.body["grade"], "D");
+    assert_eq!(set.body["computed_grade"], computed);
+    assert_eq!(
+        set.body["override"]["reason"],
+        "食品安全抽检不合格，限期整改"
+    );
+    let code = app
+        .get(&format!("/api/v1/merchants/{NOODLES}/code"), None)
+        .await;
+    assert_eq!(code.body["claims"]["grade"], "D");
+    let public = app.get(&format!("/api/v1/merchants/{NOODLES}"), None).await;
+    assert_eq!(public.body["credit_grade"], "D");
+    let audit = app.get("/api/v1/admin/audit-events", Some(&admin)).await;
+    assert!(audit.text.contains("credit/override"), "{}", audit.text);
+
+    // The last day still has it; the day after, the score's grade is back.
+    app.clock.advance(chrono::Duration::days(3));
+    assert_eq!(credit(&app, NOODLES).await["grade"], "D");
+    app.clock.advance(chrono::Duration::days(1));
+    let after = credit(&app, NOODLES).await;
+    assert_eq!(after["grade"], computed);
+    assert!(after["override"].is_null());
+
+    // Sessions last a day: sign in again four days on.
+    let admin = app.login("demo-admin").await;
+    let resident = app.login("demo-resident").await;
+    let staff = app.login("demo-merchant").await;
+    let other_staff = app.login("demo-merchant-b").await;
+    let appeals = "/api/v1/merchant/credit/appeals";
+    let appeal = |factor: &str, merchant: &str| {
+        json!({
+            "merchant_id": merchant,
+            "factor_code": factor,
+            "statement": "其中一件投诉系顾客误会，已当面说明并获谅解。",
+        })
+    };
+    let filed = app
+        .post(appeals, Some(&staff), appeal("accepted", NOODLES))
+        .await;
+    assert_eq!(filed.status, StatusCode::CREATED, "{}", filed.text);
+    assert_eq!(filed.body["status"], "open");
+    app.post(appeals, Some(&staff), appeal("accepted", NOODLES))
+        .await
+        .assert_error(409, "appeal_open");
+    let unknown = app
+        .post(appeals, Some(&staff), appeal("weather", NOODLES))
+        .await;
+    unknown.assert_error(422, "validation_failed");
+    app.post(appeals, Some(&other_staff), appeal("accepted", NOODLES))
+        .await
+        .assert_error(403, "forbidden");
+    app.post(appeals, Some(&resident), appeal("accepted", NOODLES))
+        .await
+        .assert_error(403, "forbidden");
+    assert_eq!(credit(&app, NOODLES).await["appeals"][0]["status"], "open");
+
+    let queue = app.get("/api/v1/admin/credit/appeals", Some(&admin)).await;
+    assert_eq!(queue.body[0]["id"], filed.body["id"]);
+    app.get("/api/v1/admin/credit/appeals", Some(&staff))
+        .await
+        .assert_error(403, "forbidden");
+    let answer_path = format!(
+        "/api/v1/admin/credit/appeals/{}/answer",
+        filed.body["id"].as_str().unwrap()
+    );
+    let answer =
+        json!({ "decision": "upheld", "answer": "经核实情况属实，已撤销该件立案记录的扣分。" });
+    let answered = app.post(&answer_path, Some(&admin), answer.clone()).await;
+    assert_eq!(answered.status, StatusCode::OK, "{}", answered.text);
+    assert_eq!(answered.body["status"], "upheld");
+    app.post(&answer_path, Some(&admin), answer)
+        .await
+        .assert_error(409, "appeal_answered");
+    let shown = credit(&app, NOODLES).await;
+    assert_eq!(shown["appeals"][0]["status"], "upheld");
+    assert!(
+        shown["appeals"][0]["answer"]
+            .as_str()
+            .unwrap()
+            .contains("经核实")
+    );
+}
+
+fn chrono_tz_shanghai() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600).unwrap()
+}

@@ -44,6 +44,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/credit/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Appeals to answer (oldest first), then recent answers. */
+        get: operations["credit_appeal_queue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/credit/appeals/{id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Answers an appeal: upheld or dismissed, with the reasons. */
+        post: operations["answer_credit_appeal"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/events": {
         parameters: {
             query?: never;
@@ -107,6 +141,23 @@ export interface paths {
         put?: never;
         /** Approves a pending application; the applicant becomes merchant staff. */
         post: operations["approve_merchant"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/admin/merchants/{id}/credit/override": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Sets a merchant's grade, with a reason, until a day (the newest wins). */
+        post: operations["override_merchant_credit"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1101,6 +1152,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/merchant/credit/appeals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** A merchant's staff appeal one factor of its profile. */
+        post: operations["appeal_credit_factor"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/merchant/redemptions": {
         parameters: {
             query?: never;
@@ -1780,6 +1848,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AppealAnswer: {
+            answer: string;
+            decision: components["schemas"]["AppealDecision"];
+        };
+        /** @enum {string} */
+        AppealDecision: "upheld" | "dismissed";
+        AppealView: {
+            answer?: string | null;
+            /** Format: date-time */
+            answered_at?: string | null;
+            factor_code: string;
+            /** Format: date-time */
+            filed_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            merchant_id: string;
+            statement: string;
+            /** @description `open`, `upheld` or `dismissed`. */
+            status: string;
+        };
         ApplicationView: {
             /** Format: int64 */
             cap_fen: number;
@@ -2207,14 +2296,19 @@ export interface components {
         };
         /** @description A merchant's credit profile: never anything about who complained. */
         CreditView: {
+            /** @description The merchant's appeals and their answers, newest first. */
+            appeals: components["schemas"]["AppealView"][];
             /** Format: date-time */
             as_of: string;
+            /** @description The grade the score gives. */
+            computed_grade: string;
             factors: components["schemas"]["Factor"][];
-            /** @description A (best) to D. */
+            /** @description A (best) to D: an admin's override while it lasts, else the score's. */
             grade: string;
             /** Format: uuid */
             merchant_id: string;
             merchant_name: string;
+            override?: components["schemas"]["OverrideView"] | null;
             /** @description The scoring rules used (`seeds/credit_rules.json`). */
             rules_version: string;
             /**
@@ -2557,6 +2651,11 @@ export interface components {
             /** @description Complaint disclosure for the last 365 days (no complainant data). */
             complaints: components["schemas"]["ComplaintFigures"];
             contact_phone: string;
+            /**
+             * @description 山城有信 grade (A–D; an admin's override while it lasts), once
+             *     scored; the reasons are at `/merchants/{id}/credit`.
+             */
+            credit_grade?: string | null;
             district: components["schemas"]["DistrictRef"];
             /** Format: uuid */
             id: string;
@@ -2667,6 +2766,14 @@ export interface components {
             shop_id: string;
             /** Format: int32 */
             walk_minutes: number;
+        };
+        /** @description A merchant appeals one factor of its profile. */
+        NewAppeal: {
+            /** @description A factor `code` of the profile. */
+            factor_code: string;
+            /** Format: uuid */
+            merchant_id: string;
+            statement: string;
         };
         NewApplication: {
             category: string;
@@ -2890,6 +2997,17 @@ export interface components {
         /** @description Body of actions that take only an optional note. */
         OptionalNote: {
             note?: string | null;
+        };
+        OverrideView: {
+            /**
+             * Format: date
+             * @description Last day in force.
+             */
+            ends_on: string;
+            grade: string;
+            reason: string;
+            /** Format: date-time */
+            set_at: string;
         };
         Paginated_ApplicationView: {
             items: {
@@ -3446,6 +3564,17 @@ export interface components {
         RuleSetView: components["schemas"]["RuleSet"] & {
             in_force_today: boolean;
         };
+        /** @description An admin sets the grade, with a reason, until a day. */
+        SetOverride: {
+            /**
+             * Format: date
+             * @description Last day in force: from today to a year ahead.
+             */
+            ends_on: string;
+            /** @description `A`, `B`, `C` or `D`. */
+            grade: string;
+            reason: string;
+        };
         SetRolesRequest: {
             /** @description District codes a handler works; required with `handler`. */
             handler_districts?: string[];
@@ -3839,6 +3968,137 @@ export interface operations {
             };
         };
     };
+    credit_appeal_queue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealView"][];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    answer_credit_appeal: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description appeal id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AppealAnswer"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealView"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `appeal_answered` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     admin_list_events: {
         parameters: {
             query?: {
@@ -4158,6 +4418,93 @@ export interface operations {
             };
             /** @description `invalid_transition` */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    override_merchant_credit: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description merchant id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SetOverride"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CreditView"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`grade`, `reason`, `ends_on`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8182,6 +8529,100 @@ export interface operations {
                 };
             };
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    appeal_credit_factor: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["NewAppeal"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AppealView"];
+                };
+            };
+            /** @description Malformed path, query or body (`bad_request`) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No session, or an expired or revoked one (`unauthorized`) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description not staff of this merchant */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `appeal_open`: this factor has an appeal waiting */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body larger than the limit (`payload_too_large`) */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Body not `application/json` (`unsupported_media_type`) */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` (`factor_code`, `statement`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
