@@ -72,6 +72,7 @@ impl Domains {
             )),
             credit: web::Data::new(Credit::new(
                 core.clone(),
+                places.clone(),
                 signing_keys,
                 chrono::Duration::days(i64::from(config.credit_code_days)),
             )),

@@ -18,6 +18,7 @@ pub mod signing;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::places::Places;
 use crate::state::Core;
 use signing::KeyRing;
 
@@ -26,6 +27,8 @@ const RULES_TTL: Duration = Duration::from_secs(60);
 
 pub struct Credit {
     pub core: Core,
+    /// The shop index, which filters and sorts nearby shops by grade.
+    pub places: Arc<Places>,
     pub keys: Arc<KeyRing>,
     /// How long a printed code stays valid.
     pub code_validity: chrono::Duration,
@@ -40,9 +43,15 @@ impl std::ops::Deref for Credit {
 }
 
 impl Credit {
-    pub fn new(core: Core, keys: Arc<KeyRing>, code_validity: chrono::Duration) -> Self {
+    pub fn new(
+        core: Core,
+        places: Arc<Places>,
+        keys: Arc<KeyRing>,
+        code_validity: chrono::Duration,
+    ) -> Self {
         Self {
             core,
+            places,
             keys,
             code_validity,
             rules: moka::future::Cache::builder()

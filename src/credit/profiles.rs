@@ -170,6 +170,45 @@ pub(super) async fn approved_merchant(svc: &Credit, id: Uuid) -> AppResult<merch
         .ok_or_else(|| AppError::not_found("商户不存在"))
 }
 
+/// Hands the shop index every merchant's grade as residents see it (an
+/// override in force, else the score's).
+pub async fn publish_grades(svc: &Credit) -> AppResult<usize> {
+    let today = svc.clock.now_local().date_naive();
+    let mut grades: crate::places::CreditGrades = merchant_credit::Entity::find()
+        .select_only()
+        .columns([
+            merchant_credit::Column::MerchantId,
+            merchant_credit::Column::Grade,
+        ])
+        .into_tuple::<(Uuid, String)>()
+        .all(&svc.db)
+        .await?
+        .into_iter()
+        .filter_map(|(id, g)| Some((id, rank(&g)?)))
+        .collect();
+    // Oldest first, so the newest override of a merchant is the one kept.
+    for o in entity::credit_override::Entity::find()
+        .filter(entity::credit_override::Column::EndsOn.gte(today))
+        .order_by_asc(entity::credit_override::Column::SetAt)
+        .all(&svc.db)
+        .await?
+    {
+        if let Some(r) = rank(&o.grade) {
+            grades.insert(o.merchant_id, r);
+        }
+    }
+    let n = grades.len();
+    svc.places.set_credit_grades(grades);
+    Ok(n)
+}
+
+fn rank(grade: &str) -> Option<u8> {
+    ["A", "B", "C", "D"]
+        .iter()
+        .position(|g| *g == grade)
+        .and_then(|p| u8::try_from(p).ok())
+}
+
 /// The stored profile with the override in force and the appeals.
 async fn view(
     svc: &Credit,

@@ -122,6 +122,9 @@ impl Periodic for CreditRefresh {
             }
             _ => recompute(svc, None).await?,
         };
+        // Every pass, so overrides starting or ending and other instances'
+        // work reach this instance's shop index too.
+        super::profiles::publish_grades(svc).await?;
         let mut p = self.progress.lock().unwrap_or_else(|e| e.into_inner());
         p.since = Some(started);
         if progress.since.is_none() || progress.full_on != Some(today) {

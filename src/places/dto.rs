@@ -40,9 +40,25 @@ pub struct NearbyQuery {
     pub tag: Option<String>,
     /// Part of the shop name.
     pub q: Option<String>,
+    /// 山城有信 grades, comma separated (any of them): `A,B`. Merchants not
+    /// yet scored are left out.
+    pub credit_grade: Option<String>,
+    /// `distance` (default) or `credit`: best grade first, nearest first
+    /// within a grade (the nearest 5,000 shops of the walk are ranked).
+    #[serde(default)]
+    #[param(inline)]
+    pub sort: NearbySort,
     /// 1..=100, default 20.
     pub limit: Option<u64>,
     pub cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NearbySort {
+    #[default]
+    Distance,
+    Credit,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,6 +75,8 @@ pub struct NearbyShop {
     pub open_now: bool,
     pub tags: Vec<&'static str>,
     pub merchant_id: Uuid,
+    /// The merchant's 山城有信 grade, once scored.
+    pub credit_grade: Option<&'static str>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -53,6 +53,8 @@ pub struct SearchFilter<'a> {
     pub open_at: Option<NaiveDateTime>,
     /// Substring of the name (ASCII case-insensitive).
     pub text: Option<&'a str>,
+    /// Only merchants with one of these grades (bit 0 = A … bit 3 = D).
+    pub credit: Option<(&'a super::CreditGrades, u8)>,
 }
 
 impl SearchFilter<'_> {
@@ -67,6 +69,13 @@ impl SearchFilter<'_> {
         }
         if let Some(at) = self.open_at
             && !shop.schedule.is_open(at)
+        {
+            return false;
+        }
+        if let Some((grades, mask)) = self.credit
+            && grades
+                .get(&shop.merchant_id)
+                .is_none_or(|rank| mask & (1 << rank) == 0)
         {
             return false;
         }

@@ -17,7 +17,7 @@ pub mod shop_view;
 pub mod sync;
 pub mod tags;
 
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 
 use categories::CategoryRegistry;
 use index::ShopIndex;
@@ -27,9 +27,16 @@ use crate::state::Core;
 
 /// The places domain of one instance: the shop index it searches, kept in
 /// step with the database, and the walking and circle settings.
+/// Merchant id → credit grade rank (0 = A … 3 = D).
+pub type CreditGrades = std::collections::HashMap<uuid::Uuid, u8>;
+
 pub struct Places {
     pub core: Core,
     pub index: RwLock<ShopIndex>,
+    /// Each scored merchant's credit grade (0 = A … 3 = D), for the
+    /// `credit_grade` filter and `sort=credit`; replaced whole by the credit
+    /// refresh job.
+    pub credit_grades: RwLock<Arc<CreditGrades>>,
     pub categories: CategoryRegistry,
     pub walking: WalkingModel,
     pub circle: circle::Thresholds,
@@ -50,6 +57,7 @@ impl Places {
         Ok(Self {
             core,
             index: RwLock::new(index),
+            credit_grades: RwLock::default(),
             categories,
             walking: config.walking,
             circle: circle::Thresholds {
@@ -63,6 +71,20 @@ impl Places {
         self.index
             .read()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn credit_grades(&self) -> Arc<CreditGrades> {
+        self.credit_grades
+            .read()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
+    }
+
+    pub fn set_credit_grades(&self, grades: CreditGrades) {
+        *self
+            .credit_grades
+            .write()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = Arc::new(grades);
     }
 
     pub fn write_index(&self) -> std::sync::RwLockWriteGuard<'_, ShopIndex> {

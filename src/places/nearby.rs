@@ -5,7 +5,7 @@
 use chrono::NaiveDateTime;
 
 use super::Places;
-use super::dto::{CategoryView, NearbyPage, NearbyQuery, NearbyShop};
+use super::dto::{CategoryView, NearbyPage, NearbyQuery, NearbyShop, NearbySort};
 use super::index::{Hit, IndexedShop, SearchFilter};
 use super::tags;
 use crate::error::{AppError, AppResult, FieldErrors};
@@ -21,6 +21,29 @@ pub(super) const DEFAULT_WALK_MINUTES: u32 = 15;
 pub(super) const MAX_QUERY_CHARS: usize = 50;
 
 pub(super) const MAX_TAGS: usize = 10;
+
+/// `sort=credit` ranks at most this many of the nearest shops in the walk.
+const CREDIT_SORT_CAP: usize = 5_000;
+
+const GRADES: [&str; 4] = ["A", "B", "C", "D"];
+
+/// `A,B` → a mask with bit 0 for A … bit 3 for D.
+pub(super) fn grade_mask(list: &str) -> AppResult<u8> {
+    let mut mask = 0u8;
+    for g in list.split(',').map(str::trim).filter(|g| !g.is_empty()) {
+        let rank = GRADES
+            .iter()
+            .position(|x| x.eq_ignore_ascii_case(g))
+            .ok_or_else(|| AppError::invalid_field("credit_grade", "one_of_a_b_c_d"))?;
+        mask |= 1 << rank;
+    }
+    Ok(mask)
+}
+
+/// The `sort=credit` key: grade first (unscored last), then distance.
+fn credit_key(rank: Option<u8>, distance_mm: u64) -> u64 {
+    (u64::from(rank.unwrap_or(4)) << 40) | distance_mm.min((1 << 40) - 1)
+}
 
 pub fn categories(places: &Places) -> Vec<CategoryView> {
     places
@@ -98,29 +121,62 @@ pub fn nearby(places: &Places, q: &NearbyQuery) -> AppResult<NearbyPage> {
         return Err(AppError::invalid_field("q", "too_long"));
     }
 
+    let mask = match q.credit_grade.as_deref().map(str::trim) {
+        Some(list) if !list.is_empty() => Some(grade_mask(list)?),
+        _ => None,
+    };
+
     let now = places.clock.now_local().naive_local();
     let radius = places.walking.radius_m(minutes, q.profile);
+    let grades = places.credit_grades();
     let filter = SearchFilter {
         categories: &categories,
         tags_all,
         open_at: q.open_now.then_some(now),
         text,
+        credit: mask.map(|m| (grades.as_ref(), m)),
     };
     let limit = page.limit as usize;
     let index = places.read_index();
-    let mut hits = index.nearest(center, radius, limit + 1, &filter, after);
+    // (cursor key, hit) in the order asked for.
+    let mut hits: Vec<(u64, Hit)> = match q.sort {
+        NearbySort::Distance => index
+            .nearest(center, radius, limit + 1, &filter, after)
+            .into_iter()
+            .map(|h| (h.distance_mm, h))
+            .collect(),
+        NearbySort::Credit => {
+            let mut ranked: Vec<(u64, uuid::Uuid, Hit)> = index
+                .nearest(center, radius, CREDIT_SORT_CAP, &filter, None)
+                .into_iter()
+                .filter_map(|h| {
+                    let shop = index.shop(h.slot)?;
+                    let key = credit_key(grades.get(&shop.merchant_id).copied(), h.distance_mm);
+                    Some((key, shop.id, h))
+                })
+                .filter(|(key, id, _)| after.is_none_or(|a| (*key, *id) > a))
+                .collect();
+            ranked.sort_by_key(|(key, id, _)| (*key, *id));
+            ranked.truncate(limit + 1);
+            ranked.into_iter().map(|(key, _, h)| (key, h)).collect()
+        }
+    };
     let more = hits.len() > limit;
     hits.truncate(limit);
     let mut next_cursor = None;
     let mut items = Vec::with_capacity(hits.len());
-    for hit in &hits {
+    for (key, hit) in &hits {
         let Some(shop) = index.shop(hit.slot) else {
             continue;
         };
         if more {
-            next_cursor = Some(pagination::encode_keyed_cursor(hit.distance_mm, shop.id));
+            next_cursor = Some(pagination::encode_keyed_cursor(*key, shop.id));
         }
-        items.push(nearby_shop(places, shop, hit, q.coord, q.profile, now));
+        let mut item = nearby_shop(places, shop, hit, q.coord, q.profile, now);
+        item.credit_grade = grades
+            .get(&shop.merchant_id)
+            .and_then(|rank| GRADES.get(usize::from(*rank)).copied());
+        items.push(item);
     }
     Ok(NearbyPage {
         items,
@@ -153,6 +209,7 @@ pub(super) fn nearby_shop(
         open_now: shop.schedule.is_open(now),
         tags: tags::names(shop.tags).collect(),
         merchant_id: shop.merchant_id,
+        credit_grade: None,
     }
 }
 

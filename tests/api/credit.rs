@@ -414,3 +414,108 @@ async fn an_override_wins_until_its_end_date_and_appeals_get_an_answer() {
 fn chrono_tz_shanghai() -> chrono::FixedOffset {
     chrono::FixedOffset::east_opt(8 * 3600).unwrap()
 }
+
+#[actix_web::test]
+async fn residents_find_shops_by_grade_and_best_grade_first() {
+    let app = spawn_app().await;
+    refresh(&app).await;
+    let near = |query: String| {
+        let app = &app;
+        async move {
+            app.get(
+                &format!("/api/v1/shops/nearby?lat=29.5575&lng=106.5770&coord=wgs84&walk_minutes=8&{query}"),
+                None,
+            )
+            .await
+        }
+    };
+    let all = near("limit=100".into()).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.text);
+    // The whole walk fits one page, so the filtered lists can be compared with it.
+    assert!(all.body["next_cursor"].is_null());
+    let grade_of = |item: &Value| item["credit_grade"].as_str().unwrap_or("-").to_owned();
+    let every: Vec<String> = all.body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(grade_of)
+        .collect();
+    assert!(
+        every
+            .iter()
+            .all(|g| ["A", "B", "C", "D"].contains(&g.as_str())),
+        "{every:?}"
+    );
+    let lowest = every.iter().max().unwrap().clone();
+    let best = every.iter().min().unwrap().clone();
+    assert_ne!(
+        lowest, best,
+        "the demo merchants differ in grade: {every:?}"
+    );
+
+    let only = near(format!("limit=100&credit_grade={lowest}")).await;
+    let items = only.body["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert!(items.iter().all(|i| grade_of(i) == lowest));
+    assert_eq!(items.len(), every.iter().filter(|g| **g == lowest).count());
+
+    // Best grade first, nearest first within a grade, across pages.
+    let mut seen = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = near(format!("limit=7&sort=credit{cursor}")).await;
+        assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+        for i in page.body["items"].as_array().unwrap() {
+            seen.push((
+                grade_of(i),
+                i["distance_m"].as_u64().unwrap(),
+                i["id"].to_string(),
+            ));
+        }
+        match page.body["next_cursor"].as_str() {
+            Some(next) => cursor = format!("&cursor={next}"),
+            None => break,
+        }
+    }
+    assert_eq!(seen.len(), every.len());
+    assert!(
+        seen.windows(2)
+            .all(|w| (&w[0].0, w[0].1) <= (&w[1].0, w[1].1)),
+        "{seen:?}"
+    );
+    let mut ids: Vec<&String> = seen.iter().map(|s| &s.2).collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), seen.len());
+
+    // An override moves the merchant at once.
+    let admin = app.login("demo-admin").await;
+    let hotpot = crate::complaints::HOTPOT;
+    let set = app
+        .post(
+            &format!("/api/v1/admin/merchants/{hotpot}/credit/override"),
+            Some(&admin),
+            json!({ "grade": "A", "reason": "整改完成，复查合格", "ends_on": "2026-12-31" }),
+        )
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.text);
+    let a = near("limit=100&credit_grade=a".into()).await;
+    assert!(
+        a.body["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["merchant_id"] == hotpot)
+    );
+
+    near("credit_grade=E".into())
+        .await
+        .assert_error(422, "validation_failed");
+    let bad_sort = near("sort=rating".into()).await;
+    assert_eq!(
+        bad_sort.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        bad_sort.text
+    );
+}

@@ -2739,6 +2739,8 @@ export interface components {
         NearbyShop: {
             /** @description Category code. */
             category: string;
+            /** @description The merchant's 山城有信 grade, once scored. */
+            credit_grade?: string | null;
             /**
              * Format: int32
              * @description Straight-line distance, metres.
@@ -10037,6 +10039,16 @@ export interface operations {
                 tag?: string;
                 /** @description Part of the shop name. */
                 q?: string;
+                /**
+                 * @description 山城有信 grades, comma separated (any of them): `A,B`. Merchants not
+                 *     yet scored are left out.
+                 */
+                credit_grade?: string;
+                /**
+                 * @description `distance` (default) or `credit`: best grade first, nearest first
+                 *     within a grade (the nearest 5,000 shops of the walk are ranked).
+                 */
+                sort?: "distance" | "credit";
                 /** @description 1..=100, default 20. */
                 limit?: number;
                 cursor?: string;
