@@ -5,13 +5,15 @@ use crate::config::Config;
 use crate::startup::Application;
 use crate::{db, seed, telemetry};
 
-const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --shops N | calendar load FILE | backup FILE | restore FILE]
+const USAGE: &str = "usage: yuhui [serve | migrate | seed | seed synthetic --shops N | credit recompute | calendar load FILE | backup FILE | restore FILE]
 
   serve                        (default) migrate, seed an empty database, serve the API
   migrate                      apply pending migrations and exit
   seed                         load seeds/ (idempotent) and exit
   seed synthetic --shops N     replace the benchmark merchant's shops with N synthetic ones
   seed synthetic --complaints N  replace the benchmark resident's complaints with N synthetic ones
+  seed synthetic --merchants N   N synthetic merchants with a year of complaints (3 each on average)
+  credit recompute             rescore every merchant now and say how long it took
   calendar load FILE           load official working-day calendars ({\"years\": [{year, days_off, makeup_days}]})
   backup FILE                  copy the SQLite database to FILE, consistent while the server writes
   restore FILE                 replace the SQLite database with a backup (every instance stopped)
@@ -55,6 +57,10 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
                         seed::synthetic::complaints(&db, n, Clock::System.now()).await?;
                         println!("{n} synthetic complaints written");
                     }
+                    Synthetic::Merchants(n) => {
+                        seed::synthetic::merchants(&db, n, Clock::System.now()).await?;
+                        println!("{n} synthetic merchants and {} complaints written", n * 3);
+                    }
                 }
             }
             Ok(())
@@ -81,6 +87,9 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
+        "credit" if args.get(2).map(String::as_str) == Some("recompute") => {
+            recompute_credit(&config).await
+        }
         other => Err(format!("unknown command `{other}`\n\n{USAGE}").into()),
     }
 }
@@ -88,6 +97,26 @@ pub async fn run(args: Vec<String>) -> Result<(), Box<dyn std::error::Error>> {
 enum Synthetic {
     Shops(u64),
     Complaints(u64),
+    Merchants(u64),
+}
+
+/// Scores every approved merchant, as the daily pass does, and reports the time.
+async fn recompute_credit(config: &Config) -> Result<(), Box<dyn std::error::Error>> {
+    let db = db::connect(config).await?;
+    db::migrate(&db).await?;
+    let core = crate::state::Core::new(db.clone(), Clock::System);
+    let places = std::sync::Arc::new(crate::places::Places::load(core.clone(), config).await?);
+    let keys = std::sync::Arc::new(crate::credit::signing::load_ring(config)?);
+    let credit = crate::credit::Credit::new(core, places, keys, chrono::Duration::days(30));
+    use sea_orm::{EntityTrait, PaginatorTrait};
+    let merchants = entity::merchant::Entity::find().count(&db).await?;
+    let started = std::time::Instant::now();
+    let changed = crate::credit::profiles::recompute(&credit, None).await?;
+    let seconds = started.elapsed().as_secs_f64();
+    println!(
+        "{{\"merchants\": {merchants}, \"profiles_written\": {changed}, \"seconds\": {seconds:.2}}}"
+    );
+    Ok(())
 }
 
 fn synthetic_count(args: &[String]) -> Result<Synthetic, Box<dyn std::error::Error>> {
@@ -98,9 +127,11 @@ fn synthetic_count(args: &[String]) -> Result<Synthetic, Box<dyn std::error::Err
     match args {
         [flag, n] if flag == "--shops" => Ok(Synthetic::Shops(number(flag, n)?)),
         [flag, n] if flag == "--complaints" => Ok(Synthetic::Complaints(number(flag, n)?)),
-        _ => {
-            Err(format!("usage: yuhui seed synthetic --shops N | --complaints N\n\n{USAGE}").into())
-        }
+        [flag, n] if flag == "--merchants" => Ok(Synthetic::Merchants(number(flag, n)?)),
+        _ => Err(format!(
+            "usage: yuhui seed synthetic --shops N | --complaints N | --merchants N\n\n{USAGE}"
+        )
+        .into()),
     }
 }
 

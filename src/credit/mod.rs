@@ -24,6 +24,9 @@ use signing::KeyRing;
 
 /// How long an instance keeps the rule versions before re-reading them.
 const RULES_TTL: Duration = Duration::from_secs(60);
+/// Codes and merchants remembered for scans.
+const GENUINE_CODES: u64 = 100_000;
+const SCAN_TTL: Duration = Duration::from_secs(1);
 
 pub struct Credit {
     pub core: Core,
@@ -33,6 +36,13 @@ pub struct Credit {
     /// How long a printed code stays valid.
     pub code_validity: chrono::Duration,
     pub rules: moka::future::Cache<(), Arc<Vec<rules::CreditRules>>>,
+    /// Codes whose signature checked out, by their exact text: the code on
+    /// a door is scanned again and again, and its signature cannot change.
+    /// Expiry is checked on every scan.
+    pub genuine: moka::future::Cache<String, Arc<signing::CodeClaims>>,
+    /// What a scan shows of a merchant, for a second: a busy door answers
+    /// from memory, a change shows a second later at most.
+    pub scanned: moka::future::Cache<uuid::Uuid, Arc<codes::ScannedMerchant>>,
 }
 
 impl std::ops::Deref for Credit {
@@ -57,6 +67,14 @@ impl Credit {
             rules: moka::future::Cache::builder()
                 .max_capacity(1)
                 .time_to_live(RULES_TTL)
+                .build(),
+            genuine: moka::future::Cache::builder()
+                .max_capacity(GENUINE_CODES)
+                .time_to_live(Duration::from_secs(24 * 3600))
+                .build(),
+            scanned: moka::future::Cache::builder()
+                .max_capacity(GENUINE_CODES)
+                .time_to_live(SCAN_TTL)
                 .build(),
         }
     }

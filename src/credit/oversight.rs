@@ -99,6 +99,7 @@ pub async fn set_override(
     .exec_without_returning(&svc.db)
     .await?;
     drop(_turn);
+    svc.scanned.invalidate(&merchant_id).await;
     super::profiles::publish_grades(svc).await?;
     profile_of(svc, &m).await
 }

@@ -59,22 +59,26 @@ pub async fn recompute(svc: &Credit, only: Option<&[Uuid]>) -> AppResult<usize> 
         tracing::warn!(%today, "no credit rules in force: profiles left as they are");
         return Ok(0);
     };
-    let ids: Vec<Uuid> = match only {
-        Some(ids) => ids.to_vec(),
-        None => {
-            merchant::Entity::find()
-                .select_only()
-                .column(merchant::Column::Id)
-                .filter(merchant::Column::Status.eq(MerchantStatus::Approved))
-                .into_tuple()
-                .all(&svc.db)
-                .await?
-        }
-    };
     let mut changed = 0;
-    for batch in ids.chunks(BATCH) {
-        let facts = facts::gather(&svc.db, Some(batch), today, rules.window_months).await?;
-        changed += store(svc, rules, &facts).await?;
+    match only {
+        // A few merchants: each read limited to them.
+        Some(ids) => {
+            for batch in ids.chunks(BATCH) {
+                let facts = facts::gather(&svc.db, Some(batch), today, rules.window_months).await?;
+                let facts: Vec<_> = facts.into_iter().collect();
+                changed += store(svc, rules, &facts).await?;
+            }
+        }
+        // Everyone: each table read once, whole, then written in batches.
+        None => {
+            let facts: Vec<_> = facts::gather(&svc.db, None, today, rules.window_months)
+                .await?
+                .into_iter()
+                .collect();
+            for batch in facts.chunks(BATCH) {
+                changed += store(svc, rules, batch).await?;
+            }
+        }
     }
     Ok(changed)
 }
@@ -82,14 +86,14 @@ pub async fn recompute(svc: &Credit, only: Option<&[Uuid]>) -> AppResult<usize> 
 async fn store(
     svc: &Credit,
     rules: &CreditRules,
-    facts: &HashMap<Uuid, rules::MerchantFacts>,
+    facts: &[(Uuid, rules::MerchantFacts)],
 ) -> AppResult<usize> {
     if facts.is_empty() {
         return Ok(0);
     }
     let now = svc.clock.now();
     let before: HashMap<Uuid, merchant_credit::Model> = merchant_credit::Entity::find()
-        .filter(merchant_credit::Column::MerchantId.is_in(facts.keys().copied()))
+        .filter(merchant_credit::Column::MerchantId.is_in(facts.iter().map(|(id, _)| *id)))
         .all(&svc.db)
         .await?
         .into_iter()

@@ -171,10 +171,22 @@ impl KeyRing {
         verifying
             .verify(format!("{PREFIX}.{body}").as_bytes(), &signature)
             .map_err(|_| Invalid::BadSignature)?;
+        self.in_date(&claims, now)?;
+        Ok(claims)
+    }
+
+    /// Whether genuine claims are still in date: the code's own expiry and
+    /// its key's end.
+    pub fn in_date(&self, claims: &CodeClaims, now: DateTime<Utc>) -> Result<(), Invalid> {
+        let key = self
+            .keys
+            .iter()
+            .find(|k| k.kid == claims.kid)
+            .ok_or(Invalid::UnknownKey)?;
         if now >= claims.expires_at || key.not_after.is_some_and(|t| now >= t) {
             return Err(Invalid::Expired);
         }
-        Ok(claims)
+        Ok(())
     }
 }
 
