@@ -42,6 +42,7 @@ pub struct OverrideView {
 pub struct AppealView {
     pub id: Uuid,
     pub merchant_id: Uuid,
+    pub merchant_name: String,
     pub factor_code: String,
     pub statement: String,
     pub filed_at: DateTime<Utc>,

@@ -42,10 +42,11 @@ pub async fn override_in_force(
         }))
 }
 
-fn appeal_view(a: credit_appeal::Model) -> AppealView {
+fn appeal_view(a: credit_appeal::Model, merchant_name: String) -> AppealView {
     AppealView {
         id: a.id,
         merchant_id: a.merchant_id,
+        merchant_name,
         factor_code: a.factor_code,
         statement: a.statement,
         filed_at: a.filed_at,
@@ -58,6 +59,7 @@ fn appeal_view(a: credit_appeal::Model) -> AppealView {
 pub async fn appeals_of(
     db: &impl ConnectionTrait,
     merchant_id: Uuid,
+    merchant_name: &str,
 ) -> AppResult<Vec<AppealView>> {
     Ok(credit_appeal::Entity::find()
         .filter(credit_appeal::Column::MerchantId.eq(merchant_id))
@@ -66,7 +68,29 @@ pub async fn appeals_of(
         .all(db)
         .await?
         .into_iter()
-        .map(appeal_view)
+        .map(|a| appeal_view(a, merchant_name.to_owned()))
+        .collect())
+}
+
+/// Appeals with their merchants' names.
+async fn named(
+    db: &impl ConnectionTrait,
+    appeals: Vec<credit_appeal::Model>,
+) -> AppResult<Vec<AppealView>> {
+    let ids: Vec<Uuid> = appeals.iter().map(|a| a.merchant_id).collect();
+    let names: std::collections::HashMap<Uuid, String> = entity::merchant::Entity::find()
+        .filter(entity::merchant::Column::Id.is_in(ids))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|m| (m.id, m.name))
+        .collect();
+    Ok(appeals
+        .into_iter()
+        .map(|a| {
+            let name = names.get(&a.merchant_id).cloned().unwrap_or_default();
+            appeal_view(a, name)
+        })
         .collect())
 }
 
@@ -132,7 +156,7 @@ pub async fn appeal(svc: &Credit, staff: &Principal, input: NewAppeal) -> AppRes
         .exec_without_returning(&svc.db)
         .await
     {
-        Ok(_) => Ok(appeal_view(row)),
+        Ok(_) => Ok(appeal_view(row, m.name)),
         Err(e) if is_unique_violation(&e, "credit_appeals") => {
             Err(AppError::conflict("appeal_open", "该项已有待答复的申诉"))
         }
@@ -142,26 +166,21 @@ pub async fn appeal(svc: &Credit, staff: &Principal, input: NewAppeal) -> AppRes
 
 /// Open appeals first, oldest first; then the answered ones, newest first.
 pub async fn review_queue(svc: &Credit) -> AppResult<Vec<AppealView>> {
-    let mut open: Vec<AppealView> = credit_appeal::Entity::find()
+    let mut rows = credit_appeal::Entity::find()
         .filter(credit_appeal::Column::Status.eq(OPEN))
         .order_by_asc(credit_appeal::Column::FiledAt)
         .limit(200)
         .all(&svc.db)
-        .await?
-        .into_iter()
-        .map(appeal_view)
-        .collect();
-    open.extend(
+        .await?;
+    rows.extend(
         credit_appeal::Entity::find()
             .filter(credit_appeal::Column::Status.ne(OPEN))
             .order_by_desc(credit_appeal::Column::AnsweredAt)
             .limit(50)
             .all(&svc.db)
-            .await?
-            .into_iter()
-            .map(appeal_view),
+            .await?,
     );
-    Ok(open)
+    named(&svc.db, rows).await
 }
 
 /// An admin answers an open appeal, once.
@@ -195,7 +214,7 @@ pub async fn answer(
         .exec_with_returning(&svc.db)
         .await?;
     if let Some(a) = answered.into_iter().next() {
-        return Ok(appeal_view(a));
+        return Ok(named(&svc.db, vec![a]).await?.remove(0));
     }
     match credit_appeal::Entity::find_by_id(id).one(&svc.db).await? {
         Some(_) => Err(AppError::conflict("appeal_answered", "该申诉已答复")),

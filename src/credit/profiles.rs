@@ -221,7 +221,7 @@ async fn view(
 ) -> AppResult<CreditView> {
     let today = svc.clock.now_local().date_naive();
     let override_ = oversight::override_in_force(&svc.db, m.id, today).await?;
-    let appeals = oversight::appeals_of(&svc.db, m.id).await?;
+    let appeals = oversight::appeals_of(&svc.db, m.id, &m.name).await?;
     Ok(CreditView {
         merchant_id: m.id,
         merchant_name: m.name.clone(),

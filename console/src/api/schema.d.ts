@@ -1865,6 +1865,7 @@ export interface components {
             id: string;
             /** Format: uuid */
             merchant_id: string;
+            merchant_name: string;
             statement: string;
             /** @description `open`, `upheld` or `dismissed`. */
             status: string;

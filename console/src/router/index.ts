@@ -64,6 +64,18 @@ export const pages: RouteRecordRaw[] = [
     meta: { roles: ['merchant'] },
   },
   {
+    path: 'merchant/credit',
+    name: 'merchant-credit',
+    component: () => import('../views/merchant-credit/MerchantCreditView.vue'),
+    meta: { title: '信用档案', roles: ['merchant'] },
+  },
+  {
+    path: 'admin/credit',
+    name: 'admin-credit',
+    component: () => import('../views/admin-credit/CreditAdminView.vue'),
+    meta: { title: '商户信用', roles: ['admin'] },
+  },
+  {
     path: 'admin/campaigns',
     name: 'campaigns',
     component: () => import('../views/admin-campaigns/CampaignsView.vue'),

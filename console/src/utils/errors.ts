@@ -55,6 +55,9 @@ const REASONS: Record<string, string> = {
   longer_than_a_year: '活动不能长于一年',
   free_event_has_no_price: '免费活动不填票价',
   required_unless_free: '收费活动须填写票价',
+  one_of_a_b_c_d: '等级为 A、B、C、D 之一',
+  today_to_a_year_ahead: '截止日期为今天起一年内',
+  unknown_factor: '没有这一评分因素',
 }
 
 /** Field → message, for showing each error beside its field. */

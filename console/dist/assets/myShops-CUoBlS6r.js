@@ -1,0 +1,1 @@
+import{n as e,o as t}from"./client-IEXMV__a.js";async function n(){let n=[],r;do{let i=t(await e.GET(`/api/v1/merchant/shops`,{params:{query:{limit:100,cursor:r}}}));n.push(...i.items),r=i.next_cursor??void 0}while(r);return n}export{n as t};
