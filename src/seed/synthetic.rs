@@ -62,16 +62,21 @@ pub fn half_extent(count: u64) -> (f64, f64) {
     (lat, lng)
 }
 
+/// The demo merchant account, which applied for the benchmark merchants.
+async fn demo_merchant_owner(db: &DatabaseConnection) -> Result<user::Model, SeedError> {
+    user::Entity::find()
+        .filter(user::Column::Openid.eq("demo-merchant"))
+        .one(db)
+        .await?
+        .ok_or_else(|| SeedError::UnknownAccount("demo-merchant".into()))
+}
+
 pub async fn shops(
     db: &DatabaseConnection,
     count: u64,
     now: DateTime<Utc>,
 ) -> Result<(), SeedError> {
-    let owner = user::Entity::find()
-        .filter(user::Column::Openid.eq("demo-merchant"))
-        .one(db)
-        .await?
-        .ok_or_else(|| SeedError::UnknownAccount("demo-merchant".into()))?;
+    let owner = demo_merchant_owner(db).await?;
     merchant::Entity::insert(merchant::ActiveModel {
         id: Set(BENCH_MERCHANT_ID),
         name: Set("基准测试连锁".into()),
@@ -328,11 +333,7 @@ pub async fn merchants(
     count: u64,
     now: DateTime<Utc>,
 ) -> Result<(), SeedError> {
-    let owner = user::Entity::find()
-        .filter(user::Column::Openid.eq("demo-merchant"))
-        .one(db)
-        .await?
-        .ok_or_else(|| SeedError::UnknownAccount("demo-merchant".into()))?;
+    let owner = demo_merchant_owner(db).await?;
     let resident = bench_resident(db, now).await?;
     let first = Uuid::from_u128(SYNTHETIC_MERCHANTS);
     let last = Uuid::from_u128(SYNTHETIC_MERCHANTS + u128::from(u32::MAX));
