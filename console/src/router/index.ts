@@ -64,6 +64,12 @@ export const pages: RouteRecordRaw[] = [
     meta: { roles: ['merchant'] },
   },
   {
+    path: 'merchant/applications',
+    name: 'merchant-applications',
+    component: () => import('../views/merchant-applications/ApplicationsView.vue'),
+    meta: { title: '商户入驻', roles: ['merchant'] },
+  },
+  {
     path: 'merchant/credit',
     name: 'merchant-credit',
     component: () => import('../views/merchant-credit/MerchantCreditView.vue'),

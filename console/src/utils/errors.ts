@@ -17,6 +17,8 @@ const REASONS: Record<string, string> = {
   conflict_of_interest: '与本案有利害关系',
   outside_chongqing: '坐标不在重庆市范围内',
   phone_format: '电话格式不正确',
+  uscc_checksum: '统一社会信用代码校验不通过，请核对营业执照',
+  blank: '不能为空',
   unknown_tag: '标签不存在',
   too_many: '数量过多',
   time_format: '时间格式为 HH:MM',

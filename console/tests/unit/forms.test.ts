@@ -120,3 +120,33 @@ describe('queue keys', () => {
     expect(moveSelection('j', 0, 0)).toBeNull()
   })
 })
+
+describe('merchant application form', () => {
+  it('upper-cases the credit code and sends the commitments', async () => {
+    const { applicationBody, emptyApplication } = await import('../../src/views/merchant-applications/applicationForm')
+    const built = applicationBody({
+      ...emptyApplication(),
+      name: ' 解放碑新店 ',
+      uscc: '91500103ma60yh9997',
+      district_code: '500103',
+      address: '渝中区民族路 9 号',
+      contact_phone: '023-03830001',
+      odr: true,
+    })
+    expect(built).toEqual({
+      ok: true,
+      body: {
+        name: '解放碑新店',
+        uscc: '91500103MA60YH9997',
+        district_code: '500103',
+        address: '渝中区民族路 9 号',
+        contact_phone: '023-03830001',
+        commitments: { no_reason_return: false, first_compensation: false, odr: true },
+      },
+    })
+    const empty = applicationBody(emptyApplication())
+    expect(empty.ok).toBe(false)
+    if (empty.ok) return
+    expect(Object.keys(empty.fields).sort()).toEqual(['address', 'contact_phone', 'district_code', 'name', 'uscc'])
+  })
+})
