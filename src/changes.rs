@@ -101,6 +101,7 @@ pub async fn follow(pool: PgPool, followers: Followers, mut stop: Stop) {
         // told to nobody: refresh everything once.
         followers.apply(&Change::Everything).await;
         metrics.change_listener_up(true);
+        followers.domains.identity.hears_changes(true);
         tracing::info!("listening for other instances' changes");
         loop {
             let received = tokio::select! {
@@ -130,6 +131,7 @@ pub async fn follow(pool: PgPool, followers: Followers, mut stop: Stop) {
             }
         }
         metrics.change_listener_up(false);
+        followers.domains.identity.hears_changes(false);
     }
 }
 

@@ -1,5 +1,6 @@
 //! Database connection and migrations, the same for SQLite and PostgreSQL.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
@@ -7,18 +8,50 @@ use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{ConnectOptions, Database, DatabaseBackend, DatabaseConnection, DbErr};
 
 use crate::config::Config;
+use crate::vouchers::claim_answers::Durability;
 
 pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
-    connect_pool(config, config.db_max_connections).await
+    connect_pool(
+        config,
+        config.db_max_connections,
+        config.sqlite_synchronous_full,
+    )
+    .await
 }
 
-/// The batch writers' own small pool: a flash sale's commits never wait
-/// behind reads for a connection, nor reads behind them.
-pub async fn connect_writers(config: &Config) -> Result<DatabaseConnection, DbErr> {
-    connect_pool(config, 2).await
+/// A connection of its own for each batch writer: a flash sale's commits
+/// never wait behind reads for a connection, nor reads behind them. One
+/// each rather than a shared pool, because a pool hands its connections out
+/// in turn, and a SQLite connection drops its page cache whenever another
+/// one has written: claims alternating between two connections re-read
+/// every page they touched from the log, batch after batch.
+pub struct WriterConnections {
+    pub filings: DatabaseConnection,
+    pub claims: DatabaseConnection,
+    /// When a committed claim batch may be answered.
+    pub claims_durability: Durability,
 }
 
-async fn connect_pool(config: &Config, size: u32) -> Result<DatabaseConnection, DbErr> {
+pub async fn connect_writers(config: &Config) -> Result<WriterConnections, DbErr> {
+    // The claim writer syncs SQLite's log on a thread of its own so that
+    // the next batch need not wait for the disk (`claim_answers`).
+    let log = match sqlite_file_path(&config.database_url) {
+        Some(path) if config.sqlite_synchronous_full => Some(PathBuf::from(format!("{path}-wal"))),
+        _ => None,
+    };
+    Ok(WriterConnections {
+        filings: connect_pool(config, 1, config.sqlite_synchronous_full).await?,
+        claims: connect_pool(config, 1, config.sqlite_synchronous_full && log.is_none()).await?,
+        claims_durability: log.map_or(Durability::AtCommit, Durability::AfterLogSync),
+    })
+}
+
+/// `synchronous_full`: SQLite syncs its log at every commit.
+async fn connect_pool(
+    config: &Config,
+    size: u32,
+    synchronous_full: bool,
+) -> Result<DatabaseConnection, DbErr> {
     if config.is_sqlite() {
         ensure_sqlite_directory(&config.database_url)
             .map_err(|e| DbErr::Custom(format!("cannot create the SQLite directory: {e}")))?;
@@ -34,7 +67,7 @@ async fn connect_pool(config: &Config, size: u32) -> Result<DatabaseConnection, 
         .connect_timeout(Duration::from_secs(5))
         .acquire_timeout(Duration::from_secs(10))
         .sqlx_logging(false);
-    let synchronous = if config.sqlite_synchronous_full {
+    let synchronous = if synchronous_full {
         SqliteSynchronous::Full
     } else {
         SqliteSynchronous::Normal

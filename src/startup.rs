@@ -88,7 +88,7 @@ impl Application {
         };
         let core = Core::new(app.db.clone(), app.clock.clone()).with_metrics(app.metrics.clone());
         let places = Places::load(core.clone(), &app.config).await?;
-        let writers_db = db::connect_writers(&app.config).await?;
+        let writers = db::connect_writers(&app.config).await?;
         let config = app.config.clone();
         let shared_limits = crate::rate_limit::SharedWindows::from_url(
             config.redis_url.as_deref(),
@@ -130,7 +130,7 @@ impl Application {
             .run();
         // Started once the port is ours, so a failed start leaves no task behind.
         let jobs = Jobs::new(&config, &domains);
-        let workers = Workers::start(writers_db, queues, &domains, jobs);
+        let workers = Workers::start(writers, queues, &domains, jobs);
         Ok(Self {
             port,
             server,

@@ -3,6 +3,7 @@
 //! user does; `Vouchers` is what they all work over.
 
 pub mod campaigns;
+pub mod claim_answers;
 pub mod claim_book;
 pub mod claim_writer;
 pub mod claiming;

@@ -20,9 +20,13 @@ async fn vouchers(db: &TestDb) -> (Vouchers, Running) {
     let book = ClaimBook::new();
     let svc = Vouchers::new(db.core.clone(), Arc::new(places), book.clone(), claims);
     let mut tasks = TaskSet::new();
-    let writer_db = db.core.db.clone();
+    // The writer's own connection, as an instance has it: on SQLite it
+    // commits without syncing and answers once its log is synced.
+    let writers = crate::db::connect_writers(&db.config)
+        .await
+        .expect("writer connections");
     tasks.start_writer("claim writer", move |stop| {
-        claim_writer::run(writer_db, book, queue, stop)
+        claim_writer::run(writers.claims, book, queue, stop, writers.claims_durability)
     });
     (svc, Running(tasks))
 }

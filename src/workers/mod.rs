@@ -17,12 +17,11 @@ pub mod runtime;
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
-
 use crate::complaints::deadlines::{DeadlineWarnings, OdrWindowEnd};
 use crate::complaints::writer::{self as filing_writer, FilingQueue};
 use crate::config::Config;
 use crate::credit::refresh::CreditRefresh;
+use crate::db::WriterConnections;
 use crate::domains::Domains;
 use crate::idempotency::IdempotencyRetention;
 use crate::notify::OutboxSender;
@@ -109,22 +108,26 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the writers (on their own small pool, `writers_db`) and the
-    /// periodic jobs. Call inside the actix runtime.
+    /// Starts the writers (each on its own connection) and the periodic
+    /// jobs. Call inside the actix runtime.
     pub fn start(
-        writers_db: DatabaseConnection,
+        writers: WriterConnections,
         queues: WriterQueues,
         domains: &Domains,
         jobs: Jobs,
     ) -> Self {
         let mut tasks = TaskSet::new();
-        let db = writers_db.clone();
+        let WriterConnections {
+            filings,
+            claims,
+            claims_durability,
+        } = writers;
         tasks.start_writer("filing writer", move |stop| {
-            filing_writer::run(db, queues.filings, stop)
+            filing_writer::run(filings, queues.filings, stop)
         });
         let book = domains.vouchers.book.clone();
         tasks.start_writer("claim writer", move |stop| {
-            claim_writer::run(writers_db, book, queues.claims, stop)
+            claim_writer::run(claims, book, queues.claims, stop, claims_durability)
         });
         tasks.start_periodic(jobs.index_poller.clone());
         tasks.start_periodic(jobs.outbox.clone());
