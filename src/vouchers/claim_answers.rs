@@ -137,3 +137,61 @@ fn answer_all(replies: Vec<Reply>, outcome: AppResult<()>) {
         let _ = to.send(reply);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use actix_web::http::StatusCode;
+    use actix_web::web::Bytes;
+
+    use super::*;
+
+    fn claim() -> (Reply, oneshot::Receiver<AppResult<ClaimAnswer>>) {
+        let (to, answer) = oneshot::channel();
+        (
+            (to, Ok((StatusCode::CREATED, Bytes::from_static(b"{}")))),
+            answer,
+        )
+    }
+
+    #[actix_web::test]
+    async fn answers_after_the_log_is_synced() {
+        let dir = std::env::temp_dir().join(format!("yuhui-log-{}", uuid::Uuid::new_v4()));
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        let log = dir.join("claims.db-wal");
+        std::fs::write(&log, b"frames").expect("log file");
+        let answers = Answers::new(Durability::AfterLogSync(log));
+        let (first, first_answer) = claim();
+        let (second, second_answer) = claim();
+        answers.give(vec![first]);
+        answers.give(vec![second]);
+        answers.finish().await;
+        for answer in [first_answer, second_answer] {
+            let (status, _) = answer.await.expect("answered").expect("a 201");
+            assert_eq!(status, StatusCode::CREATED);
+        }
+        let _ = std::fs::remove_dir_all(dir);
+    }
+
+    #[actix_web::test]
+    async fn a_log_that_cannot_be_synced_fails_the_claims_it_holds() {
+        let missing = std::env::temp_dir().join(format!("yuhui-no-log-{}", uuid::Uuid::new_v4()));
+        let answers = Answers::new(Durability::AfterLogSync(missing));
+        let (reply, answer) = claim();
+        answers.give(vec![reply]);
+        answers.finish().await;
+        let err = answer
+            .await
+            .expect("answered")
+            .expect_err("not acknowledged");
+        assert_eq!(err.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
+    #[actix_web::test]
+    async fn a_durable_commit_is_answered_at_once() {
+        let answers = Answers::new(Durability::AtCommit);
+        let (reply, mut answer) = claim();
+        answers.give(vec![reply]);
+        assert!(answer.try_recv().is_ok());
+        answers.finish().await;
+    }
+}
