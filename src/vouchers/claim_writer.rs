@@ -9,7 +9,7 @@
 //! 2. one conditional UPDATE takes stock for the rest: it grants
 //!    `min(wanted, left)` and records what it granted in the same row, so
 //!    it never oversells whatever other instances do at the same moment;
-//! 3. the vouchers are inserted with `ON CONFLICT DO NOTHING RETURNING`.
+//! 3. the vouchers are inserted with `ON CONFLICT DO NOTHING`, and counted.
 //!    The unique (user, round, slot) key is the per-user limit across
 //!    instances: a claim whose slot another instance took meanwhile is
 //!    tried again in the next batch, with its stock handed back, and then
@@ -25,29 +25,28 @@
 //! Nothing is read before writing on the common path: a fresh claim costs
 //! its share of one UPDATE and one multi-row INSERT.
 //!
-//! In front of the writer, `ClaimBook` (claim_book.rs) remembers rounds found sold out (for a second)
-//! and users found at their limit (for good, slots are never given back),
-//! so the rush after a sell-out is refused without touching the database.
+//! The statements are in claim_statements.rs. In front of the writer,
+//! `ClaimBook` (claim_book.rs) remembers rounds found sold out (for a
+//! second) and users found at their limit (for good, slots are never given
+//! back), so the rush after a sell-out is refused without touching the
+//! database.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::web::Bytes;
-use chrono::{DateTime, SecondsFormat, Utc};
-use entity::{voucher, voucher_round};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, EntityTrait,
-    QueryFilter, QuerySelect, Statement, TransactionTrait,
-};
-use serde_json::json;
+use entity::voucher;
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use super::campaigns::CampaignInfo;
 use super::claim_answers::{Answers, Durability, Reply};
 use super::claim_book::ClaimBook;
+use super::claim_statements::{
+    hand_back, held_slots, insert_vouchers, stock_left, take_stock, vouchers_with_keys,
+};
 use super::claiming::{ClaimAnswer, replay};
 use crate::error::{AppError, AppResult};
 use crate::idempotency;
@@ -137,11 +136,14 @@ struct BatchResult {
     decisions: Vec<Decision>,
     /// Stock left per round after the batch.
     left: Vec<(Uuid, i64)>,
+    /// (round, user, slot): the highest slot a user holds, read from the
+    /// database for claims tried again.
+    held: Vec<(Uuid, Uuid, i32)>,
 }
 
 /// Commits a batch and adds its answers to `replies`; returns the claims to
 /// try again.
-async fn write(
+pub(super) async fn write(
     db: &DatabaseConnection,
     book: &ClaimBook,
     batch: Vec<ClaimJob>,
@@ -189,6 +191,9 @@ async fn answer(
     for (round, left) in &result.left {
         book.stock_left(*round, *left).await;
     }
+    for (round, user, slot) in &result.held {
+        book.holds(*round, *user, *slot).await;
+    }
     // Answers of claims others copy (same key in the same batch).
     let mut given: HashMap<usize, AppResult<ClaimAnswer>> = HashMap::new();
     let mut again = Vec::new();
@@ -199,13 +204,10 @@ async fn answer(
                 book.holds(job.round_id, job.voucher.user_id, slot).await;
                 Ok((StatusCode::CREATED, job.body.clone()))
             }
-            Decision::Answer(reply) => {
-                if matches!(&reply, Err(e) if e.code() == LIMIT_REACHED) {
-                    book.holds(job.round_id, job.voucher.user_id, job.per_user_limit())
-                        .await;
-                }
-                reply
-            }
+            // A `limit_reached` here may count a claim of this batch that
+            // did not go in (sold out, or tried again), so the book learns
+            // slots only from what was issued or read back.
+            Decision::Answer(reply) => reply,
             Decision::Again if job.attempts + 1 < MAX_ATTEMPTS => {
                 let mut job = job;
                 job.attempts += 1;
@@ -261,13 +263,23 @@ async fn commit(
         }
     }
     let mut left = Vec::with_capacity(rounds.len());
+    let mut held = Vec::new();
     for round in rounds {
         let members: Vec<usize> = (0..jobs.len())
             .filter(|i| decisions[*i].is_none() && jobs[*i].round_id == round)
             .collect();
         left.push((
             round,
-            claim_in_round(&txn, jobs, &members, round, known, &mut decisions).await?,
+            claim_in_round(
+                &txn,
+                jobs,
+                &members,
+                round,
+                known,
+                &mut decisions,
+                &mut held,
+            )
+            .await?,
         ));
     }
     replay_where_stored(&txn, jobs, &mut decisions).await?;
@@ -278,6 +290,7 @@ async fn commit(
             .map(|d| d.unwrap_or(Decision::Again))
             .collect(),
         left,
+        held,
     })
 }
 
@@ -353,35 +366,6 @@ async fn replay_where_stored(
     Ok(())
 }
 
-/// The vouchers carrying these (user, key) pairs, looked up pair by pair:
-/// with separate `user_id IN (…) AND claim_key IN (…)` lists SQLite probes
-/// every combination.
-pub async fn vouchers_with_keys(
-    db: &impl ConnectionTrait,
-    pairs: &[(Uuid, &str)],
-) -> Result<Vec<voucher::Model>, DbErr> {
-    let backend = db.get_database_backend();
-    let mut values: Vec<sea_orm::Value> = Vec::with_capacity(2 * pairs.len());
-    let mut rows = Vec::with_capacity(pairs.len());
-    for (user, key) in pairs {
-        let (a, b) = (values.len() + 1, values.len() + 2);
-        rows.push(match backend {
-            DatabaseBackend::Postgres => format!("(${a}::uuid, ${b})"),
-            _ => format!("(?{a}, ?{b})"),
-        });
-        values.push((*user).into());
-        values.push((*key).into());
-    }
-    let sql = format!(
-        "SELECT * FROM vouchers WHERE (user_id, claim_key) IN (VALUES {})",
-        rows.join(", ")
-    );
-    voucher::Entity::find()
-        .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-        .all(db)
-        .await
-}
-
 /// Steps 2–5 for the claims of one round; returns the stock left.
 async fn claim_in_round(
     txn: &impl ConnectionTrait,
@@ -390,6 +374,7 @@ async fn claim_in_round(
     round: Uuid,
     known: &HashMap<(Uuid, Uuid), i32>,
     decisions: &mut [Option<Decision>],
+    held: &mut Vec<(Uuid, Uuid, i32)>,
 ) -> AppResult<i64> {
     // The slot a user holds comes from what this instance has committed
     // (exact with one instance). A claim that then finds its slot taken (by
@@ -403,7 +388,9 @@ async fn claim_in_round(
     let mut next_slot = if asked.is_empty() {
         HashMap::new()
     } else {
-        held_slots(txn, round, &asked).await?
+        let read = held_slots(txn, round, &asked).await?;
+        held.extend(read.iter().map(|(user, slot)| (round, *user, *slot)));
+        read
     };
     for &i in members {
         let user = jobs[i].voucher.user_id;
@@ -436,7 +423,11 @@ async fn claim_in_round(
         return Ok(left);
     }
 
-    let inserted = insert_vouchers(txn, jobs, winners).await?;
+    let rows: Vec<_> = winners
+        .iter()
+        .map(|&(i, slot)| (&jobs[i].voucher, slot))
+        .collect();
+    let inserted = insert_vouchers(txn, &rows).await?;
     let mut issued = 0;
     for &(i, slot) in winners {
         // Not inserted: its key is on a voucher already (a retry), or its
@@ -467,169 +458,3 @@ fn refuse(job: &ClaimJob, refusal: AppError) -> Decision {
         Decision::Answer(Err(refusal))
     }
 }
-
-/// Each user's highest slot in the round.
-async fn held_slots(
-    txn: &impl ConnectionTrait,
-    round: Uuid,
-    users: &HashSet<Uuid>,
-) -> Result<HashMap<Uuid, i32>, DbErr> {
-    let query = Query::select()
-        .column(voucher::Column::UserId)
-        .expr_as(Expr::col(voucher::Column::Slot).max(), "slot")
-        .from(voucher::Entity)
-        .and_where(Expr::col(voucher::Column::RoundId).eq(round))
-        .and_where(Expr::col(voucher::Column::UserId).is_in(users.iter().copied()))
-        .group_by_col(voucher::Column::UserId)
-        .to_owned();
-    let mut held = HashMap::with_capacity(users.len());
-    for row in txn.query_all(&query).await? {
-        held.insert(
-            row.try_get::<Uuid>("", "user_id")?,
-            row.try_get::<i32>("", "slot")?,
-        );
-    }
-    Ok(held)
-}
-
-/// Grants `min(wanted, left)` in one statement; returns (granted, left after).
-async fn take_stock(txn: &impl ConnectionTrait, round: Uuid, wanted: i64) -> AppResult<(i64, i64)> {
-    let backend = txn.get_database_backend();
-    // Every right-hand side reads the row as it was before this UPDATE. The
-    // stock is `voucher_round::Model::stock_left` written out.
-    let sql = match backend {
-        DatabaseBackend::Postgres => {
-            "UPDATE voucher_rounds \
-             SET last_grant = LEAST($1, quantity + returned - carried_out - claimed), \
-                 claimed = LEAST(quantity + returned - carried_out, claimed + $1) \
-             WHERE id = $2 \
-             RETURNING last_grant, quantity + returned - carried_out - claimed AS stock_left"
-        }
-        _ => {
-            "UPDATE voucher_rounds \
-             SET last_grant = MIN(?1, quantity + returned - carried_out - claimed), \
-                 claimed = MIN(quantity + returned - carried_out, claimed + ?1) \
-             WHERE id = ?2 \
-             RETURNING last_grant, quantity + returned - carried_out - claimed AS stock_left"
-        }
-    };
-    let row = txn
-        .query_one_raw(Statement::from_sql_and_values(
-            backend,
-            sql,
-            [wanted.into(), round.into()],
-        ))
-        .await?
-        .ok_or_else(|| AppError::internal("voucher round vanished"))?;
-    Ok((
-        row.try_get::<i64>("", "last_grant")?,
-        row.try_get::<i64>("", "stock_left")?,
-    ))
-}
-
-async fn stock_left(txn: &impl ConnectionTrait, round: Uuid) -> AppResult<i64> {
-    let r = voucher_round::Entity::find_by_id(round)
-        .one(txn)
-        .await?
-        .ok_or_else(|| AppError::internal("voucher round vanished"))?;
-    Ok(r.stock_left())
-}
-
-async fn hand_back(txn: &impl ConnectionTrait, round: Uuid, count: i64) -> Result<(), DbErr> {
-    voucher_round::Entity::update_many()
-        .col_expr(
-            voucher_round::Column::Claimed,
-            Expr::col(voucher_round::Column::Claimed).sub(count),
-        )
-        .filter(voucher_round::Column::Id.eq(round))
-        .exec(txn)
-        .await?;
-    Ok(())
-}
-
-/// Inserts the winners' vouchers; returns the ids that went in.
-///
-/// The rows travel as one JSON array in one parameter: the statement's text
-/// is the same for every batch, so it is prepared once per connection, and
-/// binding one text beats binding twelve values a row (a multi-row VALUES
-/// statement was prepared afresh for each batch size and spent more time
-/// being built and bound than SQLite spent writing).
-async fn insert_vouchers(
-    txn: &impl ConnectionTrait,
-    jobs: &[ClaimJob],
-    winners: &[(usize, i32)],
-) -> AppResult<HashSet<Uuid>> {
-    use sea_orm::ActiveEnum;
-    use voucher::Column as C;
-    let mut inserted = HashSet::with_capacity(winners.len());
-    let backend = txn.get_database_backend();
-    let sql = match backend {
-        DatabaseBackend::Postgres => INSERT_FROM_JSON_POSTGRES,
-        _ => INSERT_FROM_JSON_SQLITE,
-    };
-    let at = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, false);
-    let id = |u: Uuid| u.simple().to_string();
-    let rows: Vec<_> = winners
-        .iter()
-        .map(|&(i, slot)| {
-            let v = &jobs[i].voucher;
-            json!([
-                id(v.id),
-                v.code,
-                id(v.campaign_id),
-                id(v.round_id),
-                id(v.user_id),
-                slot,
-                v.status.to_value(),
-                at(v.claimed_at),
-                at(v.expires_at),
-                v.used_at.map(at),
-                v.returned_to_round.map(id),
-                v.claim_key,
-            ])
-        })
-        .collect();
-    let rows = serde_json::to_string(&rows).map_err(AppError::internal)?;
-    let count = txn
-        .execute_raw(Statement::from_sql_and_values(backend, sql, [rows.into()]))
-        .await?
-        .rows_affected();
-    let ids = winners.iter().map(|&(i, _)| jobs[i].voucher.id);
-    // Counted rather than returned: SQLite hands back returned rows one
-    // message at a time, and on the common path every row went in.
-    if usize::try_from(count).ok() == Some(winners.len()) {
-        inserted.extend(ids);
-    } else {
-        for chunk in ids.collect::<Vec<_>>().chunks(1000) {
-            let present = voucher::Entity::find()
-                .select_only()
-                .column(C::Id)
-                .filter(C::Id.is_in(chunk.iter().copied()))
-                .into_tuple::<Uuid>()
-                .all(txn)
-                .await?;
-            inserted.extend(present);
-        }
-    }
-    Ok(inserted)
-}
-
-/// Columns in `voucher::Model` order; ids as hex (SQLite keeps UUIDs as
-/// 16-byte blobs), times as sqlx writes them (RFC 3339).
-const INSERT_FROM_JSON_SQLITE: &str = "INSERT INTO vouchers \
-    (id, code, campaign_id, round_id, user_id, slot, status, claimed_at, expires_at, \
-     used_at, returned_to_round, claim_key) \
-    SELECT unhex(value ->> 0), value ->> 1, unhex(value ->> 2), unhex(value ->> 3), \
-           unhex(value ->> 4), value ->> 5, value ->> 6, value ->> 7, value ->> 8, \
-           value ->> 9, unhex(value ->> 10), value ->> 11 \
-    FROM json_each(?1) WHERE true \
-    ON CONFLICT DO NOTHING";
-
-const INSERT_FROM_JSON_POSTGRES: &str = "INSERT INTO vouchers \
-    (id, code, campaign_id, round_id, user_id, slot, status, claimed_at, expires_at, \
-     used_at, returned_to_round, claim_key) \
-    SELECT (r ->> 0)::uuid, r ->> 1, (r ->> 2)::uuid, (r ->> 3)::uuid, (r ->> 4)::uuid, \
-           (r ->> 5)::int, r ->> 6, (r ->> 7)::timestamptz, (r ->> 8)::timestamptz, \
-           (r ->> 9)::timestamptz, (r ->> 10)::uuid, r ->> 11 \
-    FROM jsonb_array_elements($1::jsonb) AS r \
-    ON CONFLICT DO NOTHING";

@@ -10,7 +10,8 @@ use uuid::Uuid;
 
 use super::Vouchers;
 use super::campaigns::{CampaignInfo, campaign};
-use super::claim_writer::{self, ClaimJob};
+use super::claim_statements;
+use super::claim_writer::ClaimJob;
 use super::dto::*;
 use super::round_leftovers;
 use super::rules::{self, RoundState};
@@ -94,7 +95,7 @@ pub(super) async fn refuse(
     refusal: AppError,
 ) -> AppResult<ClaimAnswer> {
     if let Some(key) = key
-        && let Some(v) = claim_writer::vouchers_with_keys(&svc.db, &[(caller.user_id, key)])
+        && let Some(v) = claim_statements::vouchers_with_keys(&svc.db, &[(caller.user_id, key)])
             .await?
             .into_iter()
             .next()

@@ -5,6 +5,7 @@
 pub mod campaigns;
 pub mod claim_answers;
 pub mod claim_book;
+pub mod claim_statements;
 pub mod claim_writer;
 pub mod claiming;
 pub mod dto;

@@ -5,9 +5,11 @@ use std::sync::Arc;
 
 use serde_json::json;
 
+use super::campaigns::CampaignInfo;
 use super::claim_book::ClaimBook;
+use super::claim_writer::ClaimJob;
 use super::dto::NewCampaign;
-use super::{Vouchers, campaigns, claim_writer, claiming};
+use super::{Vouchers, campaigns, claim_writer, claiming, rules};
 use crate::places::Places;
 use crate::testing::{Running, TestDb, start};
 use crate::workers::runtime::TaskSet;
@@ -109,5 +111,105 @@ async fn a_retried_claim_gets_its_first_voucher_and_takes_no_stock() {
     claiming::claim(&svc, &other, created.id, None)
         .await
         .expect("the second voucher");
+    running.stop().await;
+}
+
+/// A claim for `user`, as `claiming::claim` queues it.
+fn queued_claim(
+    info: &Arc<CampaignInfo>,
+    user: uuid::Uuid,
+) -> (
+    ClaimJob,
+    tokio::sync::oneshot::Receiver<crate::error::AppResult<claiming::ClaimAnswer>>,
+) {
+    let now = start();
+    let (reply, answer) = tokio::sync::oneshot::channel();
+    let voucher = entity::voucher::Model {
+        id: uuid::Uuid::now_v7(),
+        code: rules::new_code(),
+        campaign_id: info.campaign.id,
+        round_id: info.rounds[0].id,
+        user_id: user,
+        slot: 0,
+        status: entity::status::VoucherStatus::Unused,
+        claimed_at: now,
+        expires_at: rules::expires_at(now, info.campaign.valid_days),
+        used_at: None,
+        returned_to_round: None,
+        claim_key: None,
+    };
+    let job = ClaimJob {
+        campaign: info.clone(),
+        round_id: info.rounds[0].id,
+        voucher,
+        body: actix_web::web::Bytes::new(),
+        attempts: 0,
+        reply,
+    };
+    (job, answer)
+}
+
+/// Commits one batch as the writer does and returns each claim's status
+/// or error code, in batch order.
+async fn write_batch(
+    db: &TestDb,
+    book: &ClaimBook,
+    batch: Vec<(ClaimJob, Waiting)>,
+) -> Vec<String> {
+    let (jobs, waiting): (Vec<_>, Vec<_>) = batch.into_iter().unzip();
+    let mut replies = Vec::new();
+    let again = claim_writer::write(&db.core.db, book, jobs, &mut replies).await;
+    assert!(again.is_empty(), "nothing to try again with one instance");
+    for (reply, answer) in replies {
+        let _ = reply.send(answer);
+    }
+    let mut answers = Vec::new();
+    for answer in waiting {
+        answers.push(match answer.await.expect("answered") {
+            Ok((status, _)) => status.as_u16().to_string(),
+            Err(e) => e.code().to_owned(),
+        });
+    }
+    answers
+}
+
+type Waiting = tokio::sync::oneshot::Receiver<crate::error::AppResult<claiming::ClaimAnswer>>;
+
+#[actix_web::test]
+async fn a_refusal_counting_a_claim_that_did_not_go_in_leaves_the_user_below_the_limit() {
+    let db = TestDb::seeded().await;
+    let (svc, running) = vouchers(&db).await;
+    let admin = db.principal("demo-admin").await;
+    let created = campaigns::create_campaign(&svc, &admin, campaign(2))
+        .await
+        .expect("campaign");
+    let info = campaigns::campaign(&svc, created.id).await.expect("info");
+    let round = info.rounds[0].id;
+    let (first, second) = (
+        db.new_resident("batch-claimer-1").await,
+        db.new_resident("batch-claimer-2").await,
+    );
+    // The book of a writer of its own: the service's writer stays idle.
+    let book = ClaimBook::new();
+    let one = write_batch(&db, &book, vec![queued_claim(&info, first.user_id)]).await;
+    assert_eq!(one, ["201"]);
+
+    // One voucher left: the second resident's claim takes it, the first's
+    // next claim finds it gone, and the first's claim after that is over
+    // the limit only by counting the one that found it gone.
+    let batch = vec![
+        queued_claim(&info, second.user_id),
+        queued_claim(&info, first.user_id),
+        queued_claim(&info, first.user_id),
+    ];
+    let answers = write_batch(&db, &book, batch).await;
+    assert_eq!(answers, ["201", "sold_out", "limit_reached"]);
+    // Holding one of two, the first resident is refused for the stock, not
+    // the limit: when stock comes back, they may claim again.
+    let known = book
+        .refusal(round, first.user_id, 2)
+        .await
+        .expect("sold out");
+    assert_eq!(known.code(), "sold_out");
     running.stop().await;
 }
