@@ -10,7 +10,7 @@
 # Prints one JSON document per database.
 #
 #   bench/vouchers.sh                          # both databases
-#   DATABASES=sqlite CLAIM_DURATION=5s bench/vouchers.sh
+#   DATABASES=sqlite CLAIM_DURATION=3s bench/vouchers.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,7 +18,11 @@ DATABASES="${DATABASES:-sqlite postgres}"
 USERS="${USERS:-10000}"
 QUANTITY="${QUANTITY:-100000}"
 PER_USER="${PER_USER:-10}"
-CLAIM_DURATION="${CLAIM_DURATION:-6s}"
+# The timed run must end while stock lasts: 10,000 residents can hold 100,000
+# vouchers in all, so past about 80% of the round most answers are
+# `limit_reached` and the rate measures the residents, not the server. At
+# 20k claims/s a 6 s run took 95% of the round; 4 s takes about 85%.
+CLAIM_DURATION="${CLAIM_DURATION:-4s}"
 REDEEM_DURATION="${REDEEM_DURATION:-10s}"
 # The server runs with its default settings (no YUHUI_* variable).
 # Residents on phones at 10:00: many at once. More connections make bigger
@@ -138,7 +142,10 @@ issued, max_per_user, redemptions, redeemed_vouchers, used, quantity, per_user, 
 created = claiming["created"] + selling_out["created"]
 print(json.dumps({
     "database": db, "connections": connections, "users": users, "round_quantity": quantity, "per_user_limit": per_user,
-    "claims_while_stock_lasts": claiming | {"durable_claims_per_second": round(claiming["created"] / claiming["seconds"])},
+    "claims_while_stock_lasts": claiming | {
+        "durable_claims_per_second": round(claiming["created"] / claiming["seconds"]),
+        "share_of_round_taken": round(claiming["created"] / quantity, 3),
+    },
     "claims_until_sold_out": selling_out,
     "claim_check": {
         "successful_responses": created, "vouchers_in_database": issued,
