@@ -15,6 +15,7 @@ pub async fn connect(config: &Config) -> Result<DatabaseConnection, DbErr> {
         config,
         config.db_max_connections,
         config.sqlite_synchronous_full,
+        PoolUse::Shared,
     )
     .await
 }
@@ -40,10 +41,30 @@ pub async fn connect_writers(config: &Config) -> Result<WriterConnections, DbErr
         _ => None,
     };
     Ok(WriterConnections {
-        filings: connect_pool(config, 1, config.sqlite_synchronous_full).await?,
-        claims: connect_pool(config, 1, config.sqlite_synchronous_full && log.is_none()).await?,
+        filings: connect_pool(
+            config,
+            1,
+            config.sqlite_synchronous_full,
+            PoolUse::BatchWriter,
+        )
+        .await?,
+        claims: connect_pool(
+            config,
+            1,
+            config.sqlite_synchronous_full && log.is_none(),
+            PoolUse::BatchWriter,
+        )
+        .await?,
         claims_durability: log.map_or(Durability::AtCommit, Durability::AfterLogSync),
     })
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PoolUse {
+    /// Requests' reads and small writes.
+    Shared,
+    /// A batch writer: each statement changes hundreds of rows.
+    BatchWriter,
 }
 
 /// `synchronous_full`: SQLite syncs its log at every commit.
@@ -51,6 +72,7 @@ async fn connect_pool(
     config: &Config,
     size: u32,
     synchronous_full: bool,
+    pool_use: PoolUse,
 ) -> Result<DatabaseConnection, DbErr> {
     if config.is_sqlite() {
         ensure_sqlite_directory(&config.database_url)
@@ -78,7 +100,7 @@ async fn connect_pool(
     // into its own cache, and drops that cache whenever another connection
     // has written, which under a write load cost more than the queries.
     options.map_sqlx_sqlite_opts(move |o| {
-        o.journal_mode(SqliteJournalMode::Wal)
+        let o = o.journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)
@@ -89,7 +111,17 @@ async fn connect_pool(
             // 16 MB of page cache a connection (default 2 MB): a batch of
             // claims dirties more pages than 2 MB holds, and pages that do
             // not fit are spilled to the log before the commit.
-            .pragma("cache_size", "-16384")
+            .pragma("cache_size", "-16384");
+        if pool_use == PoolUse::BatchWriter {
+            // A statement inside a transaction keeps the pages it changes
+            // in a statement journal, which past 64 KiB goes to a temporary
+            // file: a batch's insert made, wrote and deleted one per batch,
+            // and those writes were half the claim writer's kernel time.
+            // In memory it is bounded by the batch's size.
+            o.pragma("temp_store", "memory")
+        } else {
+            o
+        }
     });
     Database::connect(options).await
 }
@@ -150,7 +182,42 @@ pub fn sqlite_file_path(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_file_path;
+    use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+
+    use super::{connect, connect_writers, sqlite_file_path};
+    use crate::config::Config;
+
+    async fn temp_store(db: &DatabaseConnection) -> i64 {
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "PRAGMA temp_store",
+            ))
+            .await
+            .expect("pragma")
+            .expect("a row");
+        row.try_get_by_index::<i64>(0).expect("a number")
+    }
+
+    /// 2 is MEMORY, 0 the default (a file).
+    #[actix_web::test]
+    async fn batch_writers_keep_statement_journals_in_memory_and_the_pool_does_not() {
+        let path = std::env::temp_dir().join(format!(
+            "yuhui-db-test-{}.db",
+            uuid::Uuid::new_v4().simple()
+        ));
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let config = Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone()))
+            .expect("test configuration");
+        let shared = connect(&config).await.expect("pool");
+        let writers = connect_writers(&config).await.expect("writers");
+        assert_eq!(temp_store(&writers.claims).await, 2);
+        assert_eq!(temp_store(&writers.filings).await, 2);
+        assert_eq!(temp_store(&shared).await, 0);
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 
     #[test]
     fn finds_the_file_in_sqlite_urls() {
