@@ -100,7 +100,8 @@ async fn connect_pool(
     // into its own cache, and drops that cache whenever another connection
     // has written, which under a write load cost more than the queries.
     options.map_sqlx_sqlite_opts(move |o| {
-        let o = o.journal_mode(SqliteJournalMode::Wal)
+        let o = o
+            .journal_mode(SqliteJournalMode::Wal)
             .synchronous(synchronous)
             .busy_timeout(Duration::from_secs(10))
             .foreign_keys(true)

@@ -22,7 +22,11 @@ pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn init_logging(format: LogFormat) {
     let filter = EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn,sea_orm=warn,sea_orm_migration=warn"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    // Colours only on a terminal: in a file they are escape codes, and
+    // every request's span fields were styled as it began.
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stdout()));
     // A second initialisation (tests, embedding) keeps the first subscriber.
     let _ = match format {
         LogFormat::Json => builder.json().with_current_span(true).try_init(),

@@ -11,7 +11,6 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, QueryFilter, QuerySelect,
     Statement,
 };
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -152,24 +151,25 @@ pub(super) async fn insert_vouchers(
         _ => INSERT_FROM_JSON_SQLITE,
     };
     let at = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::AutoSi, false);
-    let id = |u: Uuid| u.simple().to_string();
+    // Tuples serialize as JSON arrays, written straight out; a `json!`
+    // value per row cost an allocation per field on the writer's path.
     let rows: Vec<_> = winners
         .iter()
         .map(|&(v, slot)| {
-            json!([
-                id(v.id),
-                v.code,
-                id(v.campaign_id),
-                id(v.round_id),
-                id(v.user_id),
+            (
+                v.id.simple(),
+                &v.code,
+                v.campaign_id.simple(),
+                v.round_id.simple(),
+                v.user_id.simple(),
                 slot,
                 v.status.to_value(),
                 at(v.claimed_at),
                 at(v.expires_at),
                 v.used_at.map(at),
-                v.returned_to_round.map(id),
-                v.claim_key,
-            ])
+                v.returned_to_round.map(Uuid::simple),
+                &v.claim_key,
+            )
         })
         .collect();
     let rows = serde_json::to_string(&rows).map_err(AppError::internal)?;
