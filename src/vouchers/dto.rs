@@ -93,10 +93,11 @@ pub struct CampaignQuery {
     pub status: Option<String>,
 }
 
-/// Every claim answers with one of these, so its ids and times are written
-/// as whole strings (`as_text`): serde's own impls pass them through the
-/// JSON escaper a piece at a time (chrono a character at a time), which was
-/// most of the cost of a claim's answer. The text is the same.
+// Every claim answers with one of these, so its ids and times are written
+// as whole strings (`as_text`): serde's own impls pass them through the
+// JSON escaper a piece at a time (chrono a character at a time), which was
+// most of the cost of a claim's answer. The text is the same. (Not a doc
+// comment: those become the API document's description.)
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct VoucherView {
     #[serde(serialize_with = "as_text::uuid")]
