@@ -185,8 +185,8 @@ pub fn sqlite_file_path(url: &str) -> Option<&str> {
 mod tests {
     use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 
-    use super::{connect, connect_writers, sqlite_file_path};
-    use crate::config::Config;
+    use super::{connect_writers, sqlite_file_path};
+    use crate::testing::TestDb;
 
     async fn temp_store(db: &DatabaseConnection) -> i64 {
         let row = db
@@ -200,24 +200,15 @@ mod tests {
         row.try_get_by_index::<i64>(0).expect("a number")
     }
 
-    /// 2 is MEMORY, 0 the default (a file).
+    /// 2 is MEMORY, 0 the default (a file). `TestDb` opens its pool with
+    /// `connect`, as an instance does.
     #[actix_web::test]
     async fn batch_writers_keep_statement_journals_in_memory_and_the_pool_does_not() {
-        let path = std::env::temp_dir().join(format!(
-            "yuhui-db-test-{}.db",
-            uuid::Uuid::new_v4().simple()
-        ));
-        let url = format!("sqlite://{}?mode=rwc", path.display());
-        let config = Config::from_lookup(|name| (name == "DATABASE_URL").then(|| url.clone()))
-            .expect("test configuration");
-        let shared = connect(&config).await.expect("pool");
-        let writers = connect_writers(&config).await.expect("writers");
+        let db = TestDb::seeded().await;
+        let writers = connect_writers(&db.config).await.expect("writers");
         assert_eq!(temp_store(&writers.claims).await, 2);
         assert_eq!(temp_store(&writers.filings).await, 2);
-        assert_eq!(temp_store(&shared).await, 0);
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        assert_eq!(temp_store(&db.core.db).await, 0);
     }
 
     #[test]
